@@ -1,0 +1,14 @@
+from rest_framework import viewsets
+
+from labels.models import Label
+from labels.selectors import label_list
+from requests_app.serializers import LabelSerializer
+
+
+class LabelViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = LabelSerializer
+    queryset = Label.objects.none()
+    pagination_class = None
+
+    def get_queryset(self):
+        return label_list()

@@ -1,0 +1,79 @@
+"""The one place labels are put on and taken off issues: at most one label per scope."""
+
+from django.db import transaction
+
+from labels.models import STAGE_SCOPE, Label
+
+
+class LabelError(Exception):
+    """A label change the rules refuse."""
+
+
+def _check_attachable(labels: list[Label]) -> None:
+    stage = [lbl.name for lbl in labels if lbl.scope == STAGE_SCOPE]
+    if stage:
+        raise LabelError(
+            f"{', '.join(stage)} is a stage label; stages change by moving the issue, not by labelling it."
+        )
+    seen: dict[str, str] = {}
+    for lbl in labels:
+        if lbl.is_scoped:
+            if lbl.scope in seen and seen[lbl.scope] != lbl.name:
+                raise LabelError(
+                    f"{seen[lbl.scope]} and {lbl.name} share the scope {lbl.scope}::; an issue holds one of them."
+                )
+            seen[lbl.scope] = lbl.name
+
+
+@transaction.atomic
+def labels_attach(*, issue, labels: list[Label], by, record: bool = True) -> list[Label]:
+    """Add `labels`; a scoped label replaces the issue's other label of the same scope."""
+    from requests_app.models import EventKind, IssueEvent
+
+    _check_attachable(labels)
+    current = list(issue.labels.all())
+    current_names = {lbl.name for lbl in current}
+    new_scopes = {lbl.scope for lbl in labels if lbl.is_scoped}
+    removed = [lbl for lbl in current if lbl.is_scoped and lbl.scope in new_scopes
+               and lbl.name not in {n.name for n in labels}]
+    added = [lbl for lbl in labels if lbl.name not in current_names]
+    if removed:
+        issue.labels.remove(*removed)
+    if added:
+        issue.labels.add(*added)
+    if record:
+        IssueEvent.objects.bulk_create(
+            [IssueEvent(issue=issue, by=by, kind=EventKind.LABEL_REMOVED, old_value=lbl.name) for lbl in removed]
+            + [IssueEvent(issue=issue, by=by, kind=EventKind.LABEL_ADDED, new_value=lbl.name) for lbl in added]
+        )
+    return added
+
+
+@transaction.atomic
+def labels_detach(*, issue, labels: list[Label], by) -> None:
+    from requests_app.models import EventKind, IssueEvent
+
+    present = set(issue.labels.filter(pk__in=[lbl.pk for lbl in labels]))
+    if present:
+        issue.labels.remove(*present)
+        IssueEvent.objects.bulk_create(
+            [IssueEvent(issue=issue, by=by, kind=EventKind.LABEL_REMOVED, old_value=lbl.name) for lbl in present]
+        )
+
+
+@transaction.atomic
+def labels_set(*, issue, labels: list[Label], by) -> None:
+    """Make the issue's labels exactly `labels` (the edit form and the API's PATCH)."""
+    _check_attachable(labels)
+    wanted = {lbl.pk for lbl in labels}
+    labels_detach(issue=issue, labels=[lbl for lbl in issue.labels.all() if lbl.pk not in wanted], by=by)
+    labels_attach(issue=issue, labels=labels, by=by)
+
+
+def labels_by_names(names: list[str]) -> list[Label]:
+    """Labels for `names`, refusing unknown ones by name."""
+    found = {lbl.name: lbl for lbl in Label.objects.filter(name__in=names)}
+    missing = [n for n in names if n not in found]
+    if missing:
+        raise LabelError(f"Unknown label{'s' if len(missing) > 1 else ''}: {', '.join(missing)}.")
+    return [found[n] for n in names]

@@ -1,0 +1,16 @@
+"""Tests: the environment's settings (SQLite or DATABASE_URL), a fast hasher, mail kept in memory."""
+
+import os
+
+os.environ.setdefault("DEBUG", "1")
+
+from mktgops_portal.settings import *  # noqa: E402,F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# Tasks run in-process in tests; the one test on a real worker switches this off itself.
+CELERY_TASK_ALWAYS_EAGER = True
+SLACK_BOT_TOKEN = ""
+SITE_URL = "http://testserver"
+PRIVATE_MEDIA_ROOT = VAR_DIR / "test-private"  # noqa: F405
+STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405

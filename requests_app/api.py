@@ -1,0 +1,73 @@
+"""The JSON API: thin views over the selectors and services."""
+
+from django.http import Http404
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.response import Response
+
+from requests_app import selectors, services
+from requests_app.filters import IssueFilter
+from requests_app.serializers import (
+    IssueCreateSerializer,
+    IssueMoveSerializer,
+    IssueSerializer,
+    IssueUpdateSerializer,
+)
+
+
+class IssueViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = IssueSerializer
+    filterset_class = IssueFilter
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        return selectors.issues_with_card_data(selectors.issues_visible_to(self.request.user)).order_by("-pk")
+
+    def get_object(self):
+        # Hidden and missing issues both answer 404: a confidential issue's existence does not leak.
+        issue = selectors.issue_get_for_user(self.request.user, self.kwargs["pk"])
+        if issue is None:
+            raise Http404("No issue with this id is visible to you.")
+        return issue
+
+    @extend_schema(request=IssueCreateSerializer, responses={201: IssueSerializer})
+    def create(self, request):
+        data = IssueCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        issue = services.issue_create(requester=request.user, **data.validated_data)
+        return Response(IssueSerializer(self._reload(issue)).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=IssueUpdateSerializer, responses={200: IssueSerializer})
+    def partial_update(self, request, pk=None):
+        issue = self.get_object()
+        if not selectors.issue_permissions(request.user, issue).can_triage:
+            raise PermissionDenied("Only MktgOps team members can change an open issue's triage fields.")
+        data = IssueUpdateSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        services.issue_update(issue=issue, by=request.user, **data.validated_data)
+        return Response(IssueSerializer(self._reload(issue)).data)
+
+    @extend_schema(
+        request=IssueMoveSerializer,
+        responses={
+            200: IssueSerializer,
+            403: OpenApiResponse(description="The user may not move this issue."),
+            409: OpenApiResponse(description="The move is not allowed; `detail` says why."),
+        },
+    )
+    @action(detail=True, methods=["post"])
+    def move(self, request, pk=None):
+        issue = self.get_object()
+        data = IssueMoveSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        services.issue_move(
+            issue=issue, to_stage=v["stage"], by=request.user, reason=v.get("reason", ""),
+            position=v.get("position"), expected_stage=v.get("expected_stage"),
+        )
+        return Response(IssueSerializer(self._reload(issue)).data)
+
+    def _reload(self, issue):
+        return selectors.issues_with_card_data(selectors.issues_visible_to(self.request.user)).get(pk=issue.pk)

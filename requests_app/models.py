@@ -1,0 +1,313 @@
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from django_fsm import RETURN_VALUE, FSMField, FSMModelMixin, transition
+
+from requests_app.roles import user_is_manager, user_is_mktgops
+
+
+class Stage(models.TextChoices):
+    TRIAGE = "00", "MktgOps::00: Triage"
+    NEEDS_INFO = "01", "MktgOps::01: Needs More Information"
+    READY = "02", "MktgOps::02: Ready for Assignment"
+    ASSIGNED = "03", "MktgOps::03: Assigned"
+    IN_PROGRESS = "04", "MktgOps::04: In Progress"
+    REVIEW = "05", "MktgOps::05: Business Owner Review"
+    READY_TO_DEPLOY = "06", "MktgOps::06: Ready to Deploy"
+    BLOCKED = "07", "MktgOps::07: Blocked"
+    COMPLETED = "08", "MktgOps::08: Completed"
+
+    @property
+    def short(self) -> str:
+        """`04: In Progress` — the label without its scope."""
+        return self.label.rpartition("::")[2]
+
+
+BLOCKABLE = [Stage.TRIAGE, Stage.NEEDS_INFO, Stage.READY, Stage.ASSIGNED, Stage.IN_PROGRESS, Stage.REVIEW,
+             Stage.READY_TO_DEPLOY]
+
+
+class RequestType(models.TextChoices):
+    BUG = "bug", "Bug request"
+    PROCESS_CHANGE = "process_change", "Process-change request"
+    TOOL_EVALUATION = "tool_evaluation", "Tool-evaluation request"
+    LIST_IMPORT = "list_import", "List-import request"
+    GENERAL = "general", "General request"
+
+
+# Guards: pure functions of the instance (django-fsm conditions). Their failure messages live in
+# requests_app.services.GUARD_MESSAGES so the refusal says what would make the move allowed.
+def has_assignee(issue: "Issue") -> bool:
+    return issue.assignee_id is not None
+
+
+def in_future_milestone(issue: "Issue") -> bool:
+    return issue.milestone_id is not None and issue.milestone.start_date > timezone.localdate()
+
+
+def in_current_milestone(issue: "Issue") -> bool:
+    return issue.milestone_id is not None and issue.milestone.is_current_on(timezone.localdate())
+
+
+def is_signed_off(issue: "Issue") -> bool:
+    return issue.signed_off_at is not None
+
+
+def has_pending_reason(issue: "Issue") -> bool:
+    return bool((issue._pending_reason or "").strip())
+
+
+def can_move(issue: "Issue", user) -> bool:
+    return user_is_mktgops(user)
+
+
+def can_reopen_completed(issue: "Issue", user) -> bool:
+    return user_is_manager(user)
+
+
+ASSIGNED_GUARDS = [has_assignee, in_future_milestone]
+IN_PROGRESS_GUARDS = [has_assignee, in_current_milestone]
+
+
+class Epic(models.Model):
+    """A larger piece of work grouping issues; an issue weighted 21+ may be promoted to one."""
+
+    title = models.CharField(max_length=255)
+    description = models.TextField(blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("epic-detail", args=[self.pk])
+
+
+class Issue(FSMModelMixin, models.Model):
+    requester = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="requested_issues"
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned_issues"
+    )
+    business_owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="owned_issues"
+    )
+    request_type = models.CharField(max_length=20, choices=RequestType.choices, default=RequestType.GENERAL)
+    title = models.CharField(max_length=255)
+    description = models.TextField(blank=True)
+    confidential = models.BooleanField(default=False)
+    weight = models.PositiveSmallIntegerField(null=True, blank=True)
+    milestone = models.ForeignKey(
+        "milestones.Milestone", null=True, blank=True, on_delete=models.PROTECT, related_name="issues"
+    )
+    labels = models.ManyToManyField("labels.Label", blank=True, related_name="issues")
+    epic = models.ForeignKey(Epic, null=True, blank=True, on_delete=models.SET_NULL, related_name="issues")
+    # Order within a board column; sparse so a drop rewrites one row, not the column.
+    position = models.BigIntegerField(default=0)
+    stage = FSMField(max_length=2, choices=Stage.choices, default=Stage.TRIAGE, protected=True)
+    blocked_from = models.CharField(max_length=2, choices=Stage.choices, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_in_milestone = models.ForeignKey(
+        "milestones.Milestone", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    signed_off_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    signed_off_at = models.DateTimeField(null=True, blank=True)
+    rollover_reason = models.TextField(blank=True)
+    rollover_reason_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["stage", "position"], name="issue_stage_position"),
+            models.Index(fields=["milestone", "stage"], name="issue_milestone_stage"),
+        ]
+
+    # Set by the move service for the duration of one transition (the reason a guard may need).
+    _pending_reason = ""
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.title}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("issue-detail", args=[self.pk])
+
+    @property
+    def stage_label(self) -> str:
+        return Stage(self.stage).label
+
+    @property
+    def stage_short(self) -> str:
+        return Stage(self.stage).short
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None
+
+    @property
+    def web_url(self) -> str:
+        return f"{settings.SITE_URL}{self.get_absolute_url()}"
+
+    # One transition per allowed move of DESIGN.md. The service `issue_move` picks the method.
+    @transition(field=stage, source=Stage.TRIAGE, target=Stage.NEEDS_INFO, permission=can_move)
+    def triage_to_needs_information(self):
+        self._clear_planning()
+
+    @transition(field=stage, source=Stage.TRIAGE, target=Stage.READY, permission=can_move)
+    def triage_to_ready(self):
+        self._clear_planning()
+
+    @transition(field=stage, source=Stage.TRIAGE, target=Stage.ASSIGNED, conditions=ASSIGNED_GUARDS,
+                permission=can_move)
+    def triage_to_assigned(self):
+        pass
+
+    @transition(field=stage, source=Stage.TRIAGE, target=Stage.IN_PROGRESS, conditions=IN_PROGRESS_GUARDS,
+                permission=can_move)
+    def triage_to_in_progress(self):
+        pass
+
+    @transition(field=stage, source=Stage.NEEDS_INFO, target=Stage.TRIAGE, permission=can_move)
+    def needs_information_to_triage(self):
+        pass
+
+    @transition(field=stage, source=Stage.NEEDS_INFO, target=Stage.READY, permission=can_move)
+    def needs_information_to_ready(self):
+        pass
+
+    @transition(field=stage, source=Stage.READY, target=Stage.ASSIGNED, conditions=ASSIGNED_GUARDS,
+                permission=can_move)
+    def ready_to_assigned(self):
+        pass
+
+    @transition(field=stage, source=Stage.READY, target=Stage.IN_PROGRESS, conditions=IN_PROGRESS_GUARDS,
+                permission=can_move)
+    def ready_to_in_progress(self):
+        pass
+
+    @transition(field=stage, source=Stage.ASSIGNED, target=Stage.IN_PROGRESS, conditions=IN_PROGRESS_GUARDS,
+                permission=can_move)
+    def assigned_to_in_progress(self):
+        pass
+
+    @transition(field=stage, source=Stage.ASSIGNED, target=Stage.READY, permission=can_move)
+    def assigned_to_ready(self):
+        self._clear_planning()
+
+    @transition(field=stage, source=Stage.IN_PROGRESS, target=Stage.REVIEW, conditions=IN_PROGRESS_GUARDS,
+                permission=can_move)
+    def in_progress_to_review(self):
+        pass
+
+    @transition(field=stage, source=Stage.IN_PROGRESS, target=Stage.COMPLETED, permission=can_move)
+    def in_progress_to_completed(self):
+        pass
+
+    @transition(field=stage, source=Stage.IN_PROGRESS, target=Stage.ASSIGNED, permission=can_move)
+    def in_progress_to_assigned(self):
+        pass
+
+    @transition(field=stage, source=Stage.REVIEW, target=Stage.READY_TO_DEPLOY, conditions=[is_signed_off],
+                permission=can_move)
+    def review_to_ready_to_deploy(self):
+        pass
+
+    @transition(field=stage, source=Stage.REVIEW, target=Stage.IN_PROGRESS, permission=can_move)
+    def review_to_in_progress(self):
+        pass
+
+    @transition(field=stage, source=Stage.READY_TO_DEPLOY, target=Stage.COMPLETED, permission=can_move)
+    def ready_to_deploy_to_completed(self):
+        pass
+
+    @transition(field=stage, source=BLOCKABLE, target=Stage.BLOCKED, conditions=[has_pending_reason],
+                permission=can_move)
+    def block(self):
+        self.blocked_from = self.stage
+
+    @transition(field=stage, source=Stage.BLOCKED, target=RETURN_VALUE(*BLOCKABLE), permission=can_move)
+    def unblock(self):
+        back_to, self.blocked_from = self.blocked_from, ""
+        return back_to
+
+    @transition(field=stage, source=Stage.COMPLETED, target=Stage.IN_PROGRESS, permission=can_reopen_completed)
+    def completed_to_in_progress(self):
+        pass
+
+    def _clear_planning(self):
+        # 01 and 02 hold "no milestone, no assignee" (handbook); the service records what was cleared.
+        self.assignee = None
+        self.milestone = None
+
+
+class IssueTransition(models.Model):
+    """The stage log: one row per accepted move."""
+
+    issue = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="transitions")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    from_stage = models.CharField(max_length=2, choices=Stage.choices)
+    to_stage = models.CharField(max_length=2, choices=Stage.choices)
+    reason = models.TextField(blank=True)
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"#{self.issue_id} {self.from_stage}→{self.to_stage}"
+
+
+class Comment(models.Model):
+    issue = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    body = models.TextField()
+    # System comments (the rollover reason) are written by the portal, not typed by a person.
+    is_system = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"Comment on #{self.issue_id}"
+
+
+class EventKind(models.TextChoices):
+    LABEL_ADDED = "label_added", "added label"
+    LABEL_REMOVED = "label_removed", "removed label"
+    MILESTONE_CHANGED = "milestone_changed", "changed milestone"
+    ASSIGNEE_CHANGED = "assignee_changed", "changed assignee"
+    WEIGHT_CHANGED = "weight_changed", "changed weight"
+    SIGNED_OFF = "signed_off", "signed off"
+    CLOSED = "closed", "closed"
+    REOPENED = "reopened", "reopened"
+    CONFIDENTIAL_CHANGED = "confidential_changed", "changed confidentiality"
+    ROLLOVER_REASON = "rollover_reason", "gave rollover reason"
+    PROMOTED = "promoted", "promoted to epic"
+    CREATED = "created", "created"
+
+
+class IssueEvent(models.Model):
+    """Everything on an issue's timeline that is neither a stage move nor a comment."""
+
+    issue = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="events")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    kind = models.CharField(max_length=24, choices=EventKind.choices)
+    # Human-readable old/new values ("MktgOpsPriority::High", "MktgOps 2026-11-16 – 2026-11-29").
+    old_value = models.CharField(max_length=255, blank=True)
+    new_value = models.CharField(max_length=255, blank=True)
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"#{self.issue_id} {self.kind}"

@@ -1,0 +1,10 @@
+"""What the portal tells people after a change has committed."""
+
+from requests_app.models import Stage
+
+
+def issue_moved(*, issue_id: int, to_stage: str, reason: str) -> None:
+    from requests_app.tasks import issue_stage_email_task
+
+    if to_stage in (Stage.NEEDS_INFO, Stage.COMPLETED):
+        issue_stage_email_task.delay(issue_id, to_stage, reason)

@@ -1,0 +1,84 @@
+from django.contrib.auth import get_user_model
+from rest_framework import serializers
+
+from labels.models import Label
+from milestones.models import Milestone
+from requests_app.models import Issue, RequestType, Stage
+
+
+class IssueSerializer(serializers.ModelSerializer):
+    stage = serializers.CharField(read_only=True)
+    stage_label = serializers.CharField(read_only=True)
+    labels = serializers.SerializerMethodField()
+    assignee = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    requester = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    milestone = serializers.PrimaryKeyRelatedField(read_only=True)
+    web_url = serializers.CharField(read_only=True)
+    is_open = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Issue
+        fields = [
+            "id", "title", "description", "request_type", "confidential", "stage", "stage_label", "labels",
+            "requester", "assignee", "milestone", "weight", "position", "rollover_reason", "blocked_from",
+            "is_open", "created_at", "updated_at", "web_url",
+        ]
+        read_only_fields = fields
+
+    def get_labels(self, issue) -> list[str]:
+        # The stage label is derived from the stage and listed first; it is never stored as a label.
+        return [issue.stage_label, *(lbl.name for lbl in issue.labels.all())]
+
+
+class IssueCreateSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=255)
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+    request_type = serializers.ChoiceField(choices=RequestType.choices, default=RequestType.GENERAL)
+    confidential = serializers.BooleanField(required=False, default=False)
+
+
+class IssueUpdateSerializer(serializers.Serializer):
+    assignee = serializers.SlugRelatedField(
+        slug_field="username", queryset=get_user_model().objects.all(), allow_null=True, required=False
+    )
+    milestone = serializers.PrimaryKeyRelatedField(queryset=Milestone.objects.all(), allow_null=True, required=False)
+    weight = serializers.IntegerField(min_value=0, max_value=1000, allow_null=True, required=False)
+    labels = serializers.ListField(child=serializers.CharField(), required=False)
+    rollover_reason = serializers.CharField(required=False, allow_blank=True)
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict) and "stage" in data:
+            raise serializers.ValidationError(
+                {"stage": ["The stage changes only through POST /api/issues/{id}/move/."]}
+            )
+        return super().to_internal_value(data)
+
+    def validate_labels(self, names):
+        found = {lbl.name: lbl for lbl in Label.objects.filter(name__in=names)}
+        missing = [n for n in names if n not in found]
+        if missing:
+            raise serializers.ValidationError(f"Unknown labels: {', '.join(missing)}.")
+        return [found[n] for n in dict.fromkeys(names)]
+
+
+class IssueMoveSerializer(serializers.Serializer):
+    stage = serializers.ChoiceField(choices=Stage.values)
+    position = serializers.IntegerField(min_value=0, required=False, allow_null=True)
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    expected_stage = serializers.ChoiceField(choices=Stage.values, required=False)
+
+
+class LabelSerializer(serializers.ModelSerializer):
+    scope = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = Label
+        fields = ["id", "name", "scope", "description", "color", "kind"]
+
+
+class MilestoneSerializer(serializers.ModelSerializer):
+    state = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = Milestone
+        fields = ["id", "title", "start_date", "due_date", "state", "handbook_mr_url", "handbook_mr_merged"]

@@ -1,0 +1,388 @@
+"""Writes: every change to an issue goes through one of these functions."""
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+from django_fsm import TransitionNotAllowed
+
+from milestones.selectors import milestone_current
+from requests_app import models as m
+from requests_app.models import Comment, EventKind, Issue, IssueEvent, IssueTransition, RequestType, Stage
+from requests_app.roles import user_is_manager, user_is_mktgops
+from requests_app.selectors import EPIC_WEIGHT, issue_closed_in_previous_milestone, issue_column
+
+User = get_user_model()
+
+# Gap between neighbouring board positions: a drop takes the midpoint of its neighbours and
+# rewrites only the dropped card; the column is renumbered only when a gap is used up.
+POSITION_GAP = 1 << 16
+
+
+class IssueError(Exception):
+    """A change the rules refuse. The message says why and what would make it allowed."""
+
+
+class IssueMoveRefused(IssueError):
+    """The move is not allowed from here, or a guard does not hold (API: 409)."""
+
+
+class IssueMoveForbidden(IssueMoveRefused):
+    """The user may not make this move (API: 403)."""
+
+
+class IssueMoveConflict(IssueMoveRefused):
+    """Someone else moved the issue first (API: 409 with its current stage)."""
+
+
+# (from, to) -> transition method on Issue. Blocking and unblocking are one method each.
+TRANSITIONS: dict[tuple[str, str], str] = {
+    (Stage.TRIAGE, Stage.NEEDS_INFO): "triage_to_needs_information",
+    (Stage.TRIAGE, Stage.READY): "triage_to_ready",
+    (Stage.TRIAGE, Stage.ASSIGNED): "triage_to_assigned",
+    (Stage.TRIAGE, Stage.IN_PROGRESS): "triage_to_in_progress",
+    (Stage.NEEDS_INFO, Stage.TRIAGE): "needs_information_to_triage",
+    (Stage.NEEDS_INFO, Stage.READY): "needs_information_to_ready",
+    (Stage.READY, Stage.ASSIGNED): "ready_to_assigned",
+    (Stage.READY, Stage.IN_PROGRESS): "ready_to_in_progress",
+    (Stage.ASSIGNED, Stage.IN_PROGRESS): "assigned_to_in_progress",
+    (Stage.ASSIGNED, Stage.READY): "assigned_to_ready",
+    (Stage.IN_PROGRESS, Stage.REVIEW): "in_progress_to_review",
+    (Stage.IN_PROGRESS, Stage.COMPLETED): "in_progress_to_completed",
+    (Stage.IN_PROGRESS, Stage.ASSIGNED): "in_progress_to_assigned",
+    (Stage.REVIEW, Stage.READY_TO_DEPLOY): "review_to_ready_to_deploy",
+    (Stage.REVIEW, Stage.IN_PROGRESS): "review_to_in_progress",
+    (Stage.READY_TO_DEPLOY, Stage.COMPLETED): "ready_to_deploy_to_completed",
+    (Stage.COMPLETED, Stage.IN_PROGRESS): "completed_to_in_progress",
+    **{(stage, Stage.BLOCKED): "block" for stage in m.BLOCKABLE},
+    **{(Stage.BLOCKED, stage): "unblock" for stage in m.BLOCKABLE},
+}
+
+# What each guard needs, phrased as what is missing and as what to do about it.
+GUARD_MESSAGES = {
+    m.has_assignee: ("it has no assignee", "assign someone"),
+    m.in_future_milestone: ("it is not in a future milestone", "put it in a milestone after the current one"),
+    m.in_current_milestone: ("it is not in the current milestone", "put it in the current milestone"),
+    m.is_signed_off: ("the business owner has not signed off", "record the business owner's sign-off"),
+    m.has_pending_reason: ("no reason was given", "say what it is waiting on"),
+}
+
+
+def stage_targets(stage: str) -> list[str]:
+    """Stages an issue may move to from `stage` (before guards)."""
+    return [to for (frm, to) in TRANSITIONS if frm == stage]
+
+
+def _stage_name(stage: str) -> str:
+    return Stage(stage).label
+
+
+def _refusal(issue: Issue, to_stage: str, why: str, todo: str) -> str:
+    return f"Can't move #{issue.pk} to {_stage_name(to_stage)}: {why}. {todo[0].upper()}{todo[1:]} first."
+
+
+def _check_move(issue: Issue, to_stage: str, by, reason: str):
+    """The bound transition to call, or raise the refusal that explains why not."""
+    frm = issue.stage
+    name = TRANSITIONS.get((frm, to_stage))
+    if name is None:
+        if frm == to_stage:
+            raise IssueMoveRefused(f"#{issue.pk} is already in {_stage_name(frm)}.")
+        if frm == Stage.BLOCKED and issue.blocked_from:
+            raise IssueMoveRefused(
+                f"Can't move #{issue.pk} to {_stage_name(to_stage)}: a blocked issue returns to the stage it "
+                f"came from, {_stage_name(issue.blocked_from)}. Unblock it there first."
+            )
+        allowed = ", ".join(Stage(s).short for s in stage_targets(frm)) or "nowhere"
+        raise IssueMoveRefused(
+            f"Can't move #{issue.pk} from {_stage_name(frm)} to {_stage_name(to_stage)}: that move is not "
+            f"part of the workflow. From {Stage(frm).short} it can go to {allowed}."
+        )
+    if frm == Stage.BLOCKED and issue.blocked_from != to_stage:
+        back = issue.blocked_from or "?"
+        raise IssueMoveRefused(
+            f"Can't move #{issue.pk} to {_stage_name(to_stage)}: a blocked issue returns to the stage it came "
+            f"from, {_stage_name(back) if back in Stage.values else back}."
+        )
+    if not user_is_mktgops(by):
+        raise IssueMoveForbidden("Only MktgOps team members can move issues between stages.")
+    if issue.closed_at is not None:
+        raise IssueMoveRefused(f"#{issue.pk} is closed; reopen it before moving it.")
+    bound = getattr(issue, name)
+    meta = bound._django_fsm
+    transition = meta.get_transition(frm)
+    if not transition.has_perm(issue, by):
+        raise IssueMoveForbidden(
+            f"Only a MktgOps manager can move a completed issue back to {_stage_name(to_stage)}."
+        )
+    issue._pending_reason = reason
+    failing = [guard for guard in transition.conditions if not guard(issue)]
+    if failing:
+        whys = [GUARD_MESSAGES[g][0] for g in failing]
+        todos = [GUARD_MESSAGES[g][1] for g in failing]
+        raise IssueMoveRefused(_refusal(issue, to_stage, " and ".join(whys), " and ".join(todos)))
+    return bound
+
+
+@transaction.atomic
+def issue_move(
+    *, issue: Issue, to_stage: str, by, reason: str = "", position: int | None = None,
+    expected_stage: str | None = None,
+) -> Issue:
+    """Move `issue` to `to_stage` through its FSM transition, log it, and place it at `position`.
+
+    The row is locked first so two people moving the same card serialise: the second sees the
+    first one's stage and is refused (or told it changed, when it says which stage it expected).
+    """
+    if to_stage not in Stage.values:
+        raise IssueMoveRefused(f"Unknown stage {to_stage!r}; stages are {', '.join(Stage.values)}.")
+    issue = Issue.objects.select_for_update().get(pk=issue.pk)
+    if expected_stage is not None and issue.stage != expected_stage:
+        raise IssueMoveConflict(
+            f"#{issue.pk} was moved by someone else: it is now in {_stage_name(issue.stage)}."
+        )
+    reason = (reason or "").strip()
+    if issue.stage == to_stage and position is not None:
+        issue_place(issue=issue, position=position)
+        return issue
+    bound = _check_move(issue, to_stage, by, reason)
+    before = {"assignee": issue.assignee, "milestone": issue.milestone}
+    from_stage = issue.stage
+    try:
+        bound()
+    except TransitionNotAllowed as exc:  # a guard changed under us; the checks above explain the usual cases
+        raise IssueMoveRefused(f"Can't move #{issue.pk} to {_stage_name(to_stage)}: {exc}") from exc
+    finally:
+        issue._pending_reason = ""
+    fields = ["stage", "blocked_from", "updated_at"]
+    for field, old in before.items():
+        new = getattr(issue, field)
+        if old != new:
+            fields.append(field)
+            _event(issue, by, _planning_event_kind(field), old_value=_display(old), new_value=_display(new))
+    issue.position = _position_for(issue, to_stage, position)
+    fields.append("position")
+    issue.save(update_fields=fields)
+    IssueTransition.objects.create(issue=issue, by=by, from_stage=from_stage, to_stage=issue.stage, reason=reason)
+    from requests_app import notifications
+
+    transaction.on_commit(lambda: notifications.issue_moved(issue_id=issue.pk, to_stage=issue.stage, reason=reason))
+    return issue
+
+
+def _planning_event_kind(field: str) -> str:
+    return EventKind.ASSIGNEE_CHANGED if field == "assignee" else EventKind.MILESTONE_CHANGED
+
+
+def _display(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, User):
+        return value.get_username()
+    return str(value)
+
+
+def _event(issue: Issue, by, kind: str, *, old_value: str = "", new_value: str = "") -> IssueEvent:
+    return IssueEvent.objects.create(issue=issue, by=by, kind=kind, old_value=old_value[:255],
+                                     new_value=new_value[:255])
+
+
+def _position_for(issue: Issue, stage: str, index: int | None) -> int:
+    """A sparse position at `index` of the target column (the end when None)."""
+    column = issue_column(stage).exclude(pk=issue.pk)
+    if index is None or index < 0:
+        last = column.order_by("-position", "-pk").values_list("position", flat=True).first()
+        return (last or 0) + POSITION_GAP
+    neighbours = list(column.values_list("position", flat=True)[max(index - 1, 0) : index + 1])
+    if index == 0:
+        return (neighbours[0] - POSITION_GAP) if neighbours else 0
+    if len(neighbours) < 2:
+        return (neighbours[-1] if neighbours else 0) + POSITION_GAP
+    low, high = neighbours
+    if high - low > 1:
+        return (low + high) // 2
+    _renumber(stage)
+    return _position_for(issue, stage, index)
+
+
+def _renumber(stage: str) -> None:
+    ids = list(issue_column(stage).values_list("pk", flat=True))
+    Issue.objects.bulk_update(
+        [Issue(pk=pk, position=(i + 1) * POSITION_GAP) for i, pk in enumerate(ids)], ["position"], batch_size=500
+    )
+
+
+def issue_place(*, issue: Issue, position: int) -> Issue:
+    """Reorder within the issue's column: one row written."""
+    issue.position = _position_for(issue, issue.stage, position)
+    issue.save(update_fields=["position"])
+    return issue
+
+
+# Category labels each request type carries from the start.
+REQUEST_TYPE_LABELS = {
+    RequestType.BUG: ["MktgOps - bug"],
+    RequestType.LIST_IMPORT: ["MktgOps - List Import"],
+    RequestType.PROCESS_CHANGE: [],
+    RequestType.TOOL_EVALUATION: [],
+    RequestType.GENERAL: [],
+}
+
+
+@transaction.atomic
+def issue_create(
+    *, requester, title: str, description: str = "", request_type: str = RequestType.GENERAL,
+    confidential: bool = False, labels=(),
+) -> Issue:
+    from labels.models import Label
+    from labels.services import labels_attach
+
+    title = (title or "").strip()
+    if not title:
+        raise IssueError("A request needs a title.")
+    if request_type not in RequestType.values:
+        raise IssueError(f"Unknown request type {request_type!r}.")
+    # List imports carry personal data: always confidential (handbook).
+    confidential = confidential or request_type == RequestType.LIST_IMPORT
+    last = Issue.objects.filter(stage=Stage.TRIAGE).order_by("-position").values_list("position", flat=True).first()
+    issue = Issue.objects.create(
+        requester=requester, title=title[:255], description=description, request_type=request_type,
+        confidential=confidential, position=(last or 0) + POSITION_GAP,
+    )
+    names = [*REQUEST_TYPE_LABELS.get(request_type, []), *[getattr(lbl, "name", lbl) for lbl in labels]]
+    if names:
+        labels_attach(issue=issue, labels=list(Label.objects.filter(name__in=names)), by=requester, record=False)
+    return issue
+
+
+@transaction.atomic
+def issue_update(*, issue: Issue, by, **changes) -> Issue:
+    """Triage fields: assignee, milestone, weight, business owner, rollover reason, confidential.
+
+    Stage is not among them: stages change only through `issue_move`.
+    """
+    if "stage" in changes:
+        raise IssueError("The stage changes only through a move (POST …/move/).")
+    issue = Issue.objects.select_for_update().get(pk=issue.pk)
+    fields = []
+    if "assignee" in changes and changes["assignee"] != issue.assignee:
+        new = changes["assignee"]
+        if new is not None and not user_is_mktgops(new):
+            raise IssueError(f"{new.get_username()} is not in MktgOps; only team members can be assigned.")
+        _event(issue, by, EventKind.ASSIGNEE_CHANGED, old_value=_display(issue.assignee), new_value=_display(new))
+        issue.assignee = new
+        fields.append("assignee")
+    if "milestone" in changes and changes["milestone"] != issue.milestone:
+        new = changes["milestone"]
+        if new is not None and new.closed_at:
+            raise IssueError(f"{new.title} is closed; choose an open milestone.")
+        _event(issue, by, EventKind.MILESTONE_CHANGED, old_value=_display(issue.milestone),
+               new_value=_display(new))
+        issue.milestone = new
+        fields.append("milestone")
+    if "weight" in changes and changes["weight"] != issue.weight:
+        new = changes["weight"]
+        if new is not None and not (0 <= int(new) <= 1000):
+            raise IssueError("Weight must be between 0 and 1000.")
+        _event(issue, by, EventKind.WEIGHT_CHANGED, old_value=_display(issue.weight), new_value=_display(new))
+        issue.weight = new
+        fields.append("weight")
+    if "business_owner" in changes and changes["business_owner"] != issue.business_owner:
+        issue.business_owner = changes["business_owner"]
+        fields.append("business_owner")
+    if "confidential" in changes and bool(changes["confidential"]) != issue.confidential:
+        new = bool(changes["confidential"])
+        if not new and issue.request_type == RequestType.LIST_IMPORT:
+            raise IssueError("List-import requests hold personal data and stay confidential.")
+        _event(issue, by, EventKind.CONFIDENTIAL_CHANGED, old_value=str(issue.confidential), new_value=str(new))
+        issue.confidential = new
+        fields.append("confidential")
+    if "rollover_reason" in changes and (changes["rollover_reason"] or "") != issue.rollover_reason:
+        issue.rollover_reason = (changes["rollover_reason"] or "").strip()
+        issue.rollover_reason_by = by if issue.rollover_reason else None
+        _event(issue, by, EventKind.ROLLOVER_REASON, new_value=issue.rollover_reason[:255])
+        fields += ["rollover_reason", "rollover_reason_by"]
+    if fields:
+        fields.append("updated_at")
+        issue.save(update_fields=fields)
+    if "labels" in changes:
+        from labels.services import labels_set
+
+        labels_set(issue=issue, labels=changes["labels"], by=by)
+    return issue
+
+
+@transaction.atomic
+def comment_create(*, issue: Issue, author, body: str, is_system: bool = False) -> Comment:
+    body = (body or "").strip()
+    if not body:
+        raise IssueError("A comment can't be empty.")
+    return Comment.objects.create(issue=issue, author=author, body=body, is_system=is_system)
+
+
+@transaction.atomic
+def issue_sign_off(*, issue: Issue, by) -> Issue:
+    issue = Issue.objects.select_for_update().get(pk=issue.pk)
+    if issue.stage != Stage.REVIEW:
+        raise IssueError(f"Sign-off is given in {_stage_name(Stage.REVIEW)}; #{issue.pk} is in {issue.stage_label}.")
+    if issue.signed_off_at:
+        raise IssueError(f"#{issue.pk} was already signed off.")
+    issue.signed_off_by, issue.signed_off_at = by, timezone.now()
+    issue.save(update_fields=["signed_off_by", "signed_off_at", "updated_at"])
+    _event(issue, by, EventKind.SIGNED_OFF, new_value=_display(by))
+    return issue
+
+
+@transaction.atomic
+def issue_close(*, issue: Issue, by) -> Issue:
+    issue = Issue.objects.select_for_update().get(pk=issue.pk)
+    if issue.closed_at:
+        raise IssueError(f"#{issue.pk} is already closed.")
+    issue.closed_at = timezone.now()
+    # The milestone it was closed in decides later who may reopen it.
+    issue.closed_in_milestone = issue.milestone or milestone_current()
+    issue.save(update_fields=["closed_at", "closed_in_milestone", "updated_at"])
+    _event(issue, by, EventKind.CLOSED, new_value=_display(issue.closed_in_milestone))
+    return issue
+
+
+@transaction.atomic
+def issue_reopen(*, issue: Issue, by, reason: str = "") -> Issue:
+    issue = Issue.objects.select_for_update().get(pk=issue.pk)
+    if not issue.closed_at:
+        raise IssueError(f"#{issue.pk} is open.")
+    reason = (reason or "").strip()
+    if issue_closed_in_previous_milestone(issue):
+        if not user_is_manager(by):
+            raise IssueMoveForbidden(
+                f"#{issue.pk} was closed in a previous milestone ({issue.closed_in_milestone}) and is not reopened. "
+                "Comment on it with your question and ping the MktgOps DRI who worked it; they decide whether "
+                "it comes back into a current milestone."
+            )
+        if not reason:
+            raise IssueError(f"#{issue.pk} was closed in a previous milestone: give a reason to reopen it.")
+    issue.closed_at = None
+    issue.closed_in_milestone = None
+    issue.save(update_fields=["closed_at", "closed_in_milestone", "updated_at"])
+    _event(issue, by, EventKind.REOPENED, new_value=reason[:255])
+    if reason:
+        Comment.objects.create(issue=issue, author=by, body=f"Reopened: {reason}")
+    return issue
+
+
+@transaction.atomic
+def issue_promote_to_epic(*, issue: Issue, by) -> "m.Epic":
+    issue = Issue.objects.select_for_update().get(pk=issue.pk)
+    if not user_is_mktgops(by):
+        raise IssueMoveForbidden("Only MktgOps team members can promote issues to epics.")
+    if issue.epic_id:
+        raise IssueError(f"#{issue.pk} already belongs to epic {issue.epic}.")
+    if (issue.weight or 0) < EPIC_WEIGHT:
+        raise IssueError(
+            f"Only issues weighted {EPIC_WEIGHT} or more are promoted to epics; #{issue.pk} weighs "
+            f"{issue.weight or 0}. Split it into smaller issues instead, or raise its weight."
+        )
+    epic = m.Epic.objects.create(title=issue.title, description=issue.description, created_by=by)
+    issue.epic = epic
+    issue.save(update_fields=["epic", "updated_at"])
+    _event(issue, by, EventKind.PROMOTED, new_value=epic.title[:255])
+    return epic
