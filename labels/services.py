@@ -34,8 +34,9 @@ def labels_attach(*, issue, labels: list[Label], by, record: bool = True) -> lis
     current = list(issue.labels.all())
     current_names = {lbl.name for lbl in current}
     new_scopes = {lbl.scope for lbl in labels if lbl.is_scoped}
-    removed = [lbl for lbl in current if lbl.is_scoped and lbl.scope in new_scopes
-               and lbl.name not in {n.name for n in labels}]
+    removed = [
+        lbl for lbl in current if lbl.is_scoped and lbl.scope in new_scopes and lbl.name not in {n.name for n in labels}
+    ]
     added = [lbl for lbl in labels if lbl.name not in current_names]
     if removed:
         issue.labels.remove(*removed)

@@ -58,9 +58,7 @@ def milestone_close(*, milestone: Milestone) -> Milestone:
     if milestone.closed_at:
         raise MilestoneError(f"{milestone.title} is already closed.")
     if not milestone.handbook_mr_url:
-        raise MilestoneError(
-            f"{milestone.title} cannot be closed: record its handbook merge request URL first."
-        )
+        raise MilestoneError(f"{milestone.title} cannot be closed: record its handbook merge request URL first.")
     if not milestone.handbook_mr_merged:
         raise MilestoneError(
             f"{milestone.title} cannot be closed until its handbook merge request is merged; "

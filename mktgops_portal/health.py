@@ -30,5 +30,6 @@ def healthz(request):
     database = "ok" if _database_ok() else "unreachable"
     broker = _broker_status()
     healthy = database == "ok" and broker != "unreachable"
-    return JsonResponse({"status": "ok" if healthy else "error", "database": database, "broker": broker},
-                        status=200 if healthy else 503)
+    return JsonResponse(
+        {"status": "ok" if healthy else "error", "database": database, "broker": broker}, status=200 if healthy else 503
+    )

@@ -159,6 +159,7 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "MktgOps Portal API",
     "DESCRIPTION": "Requests, stages, labels and milestones of the Marketing Operations team.",
     "VERSION": "1.0.0",
+    "ENUM_NAME_OVERRIDES": {"StageCodeEnum": ["00", "01", "02", "03", "04", "05", "06", "07", "08"]},
 }
 
 LOGGING = {

@@ -64,8 +64,12 @@ class IssueViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         data.is_valid(raise_exception=True)
         v = data.validated_data
         services.issue_move(
-            issue=issue, to_stage=v["stage"], by=request.user, reason=v.get("reason", ""),
-            position=v.get("position"), expected_stage=v.get("expected_stage"),
+            issue=issue,
+            to_stage=v["stage"],
+            by=request.user,
+            reason=v.get("reason", ""),
+            position=v.get("position"),
+            expected_stage=v.get("expected_stage"),
         )
         return Response(IssueSerializer(self._reload(issue)).data)
 

@@ -3,20 +3,35 @@
 import django_filters
 from django.contrib.auth import get_user_model
 from django.db.models import Q
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from labels.models import Label
 from milestones.models import Milestone
 from requests_app.models import Issue, RequestType, Stage
 
 
+@extend_schema_field({"type": "array", "items": {"type": "string"}, "description": "Label names (all must match)"})
+class LabelNamesFilter(django_filters.ModelMultipleChoiceFilter):
+    pass
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class AssigneeFilter(django_filters.CharFilter):
+    pass
+
+
 class IssueFilter(django_filters.FilterSet):
     stage = django_filters.MultipleChoiceFilter(choices=Stage.choices)
     request_type = django_filters.MultipleChoiceFilter(choices=RequestType.choices)
-    label = django_filters.ModelMultipleChoiceFilter(
-        field_name="labels__name", to_field_name="name", queryset=Label.objects.all(), conjoined=True,
+    label = LabelNamesFilter(
+        field_name="labels__name",
+        to_field_name="name",
+        queryset=Label.objects.all(),
+        conjoined=True,
         label="Label",
     )
-    assignee = django_filters.CharFilter(method="filter_assignee", label="Assignee (username, or 'none')")
+    assignee = AssigneeFilter(method="filter_assignee", label="Assignee (username, or 'none')")
     milestone = django_filters.ModelChoiceFilter(queryset=Milestone.objects.all())
     confidential = django_filters.BooleanFilter()
     q = django_filters.CharFilter(method="filter_text", label="Text")

@@ -24,8 +24,15 @@ class Stage(models.TextChoices):
         return self.label.rpartition("::")[2]
 
 
-BLOCKABLE = [Stage.TRIAGE, Stage.NEEDS_INFO, Stage.READY, Stage.ASSIGNED, Stage.IN_PROGRESS, Stage.REVIEW,
-             Stage.READY_TO_DEPLOY]
+BLOCKABLE = [
+    Stage.TRIAGE,
+    Stage.NEEDS_INFO,
+    Stage.READY,
+    Stage.ASSIGNED,
+    Stage.IN_PROGRESS,
+    Stage.REVIEW,
+    Stage.READY_TO_DEPLOY,
+]
 
 
 class RequestType(models.TextChoices):
@@ -86,9 +93,7 @@ class Epic(models.Model):
 
 
 class Issue(FSMModelMixin, models.Model):
-    requester = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="requested_issues"
-    )
+    requester = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="requested_issues")
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned_issues"
     )
@@ -165,13 +170,15 @@ class Issue(FSMModelMixin, models.Model):
     def triage_to_ready(self):
         self._clear_planning()
 
-    @transition(field=stage, source=Stage.TRIAGE, target=Stage.ASSIGNED, conditions=ASSIGNED_GUARDS,
-                permission=can_move)
+    @transition(
+        field=stage, source=Stage.TRIAGE, target=Stage.ASSIGNED, conditions=ASSIGNED_GUARDS, permission=can_move
+    )
     def triage_to_assigned(self):
         pass
 
-    @transition(field=stage, source=Stage.TRIAGE, target=Stage.IN_PROGRESS, conditions=IN_PROGRESS_GUARDS,
-                permission=can_move)
+    @transition(
+        field=stage, source=Stage.TRIAGE, target=Stage.IN_PROGRESS, conditions=IN_PROGRESS_GUARDS, permission=can_move
+    )
     def triage_to_in_progress(self):
         pass
 
@@ -183,18 +190,19 @@ class Issue(FSMModelMixin, models.Model):
     def needs_information_to_ready(self):
         pass
 
-    @transition(field=stage, source=Stage.READY, target=Stage.ASSIGNED, conditions=ASSIGNED_GUARDS,
-                permission=can_move)
+    @transition(field=stage, source=Stage.READY, target=Stage.ASSIGNED, conditions=ASSIGNED_GUARDS, permission=can_move)
     def ready_to_assigned(self):
         pass
 
-    @transition(field=stage, source=Stage.READY, target=Stage.IN_PROGRESS, conditions=IN_PROGRESS_GUARDS,
-                permission=can_move)
+    @transition(
+        field=stage, source=Stage.READY, target=Stage.IN_PROGRESS, conditions=IN_PROGRESS_GUARDS, permission=can_move
+    )
     def ready_to_in_progress(self):
         pass
 
-    @transition(field=stage, source=Stage.ASSIGNED, target=Stage.IN_PROGRESS, conditions=IN_PROGRESS_GUARDS,
-                permission=can_move)
+    @transition(
+        field=stage, source=Stage.ASSIGNED, target=Stage.IN_PROGRESS, conditions=IN_PROGRESS_GUARDS, permission=can_move
+    )
     def assigned_to_in_progress(self):
         pass
 
@@ -202,8 +210,9 @@ class Issue(FSMModelMixin, models.Model):
     def assigned_to_ready(self):
         self._clear_planning()
 
-    @transition(field=stage, source=Stage.IN_PROGRESS, target=Stage.REVIEW, conditions=IN_PROGRESS_GUARDS,
-                permission=can_move)
+    @transition(
+        field=stage, source=Stage.IN_PROGRESS, target=Stage.REVIEW, conditions=IN_PROGRESS_GUARDS, permission=can_move
+    )
     def in_progress_to_review(self):
         pass
 
@@ -215,8 +224,9 @@ class Issue(FSMModelMixin, models.Model):
     def in_progress_to_assigned(self):
         pass
 
-    @transition(field=stage, source=Stage.REVIEW, target=Stage.READY_TO_DEPLOY, conditions=[is_signed_off],
-                permission=can_move)
+    @transition(
+        field=stage, source=Stage.REVIEW, target=Stage.READY_TO_DEPLOY, conditions=[is_signed_off], permission=can_move
+    )
     def review_to_ready_to_deploy(self):
         pass
 
@@ -228,8 +238,9 @@ class Issue(FSMModelMixin, models.Model):
     def ready_to_deploy_to_completed(self):
         pass
 
-    @transition(field=stage, source=BLOCKABLE, target=Stage.BLOCKED, conditions=[has_pending_reason],
-                permission=can_move)
+    @transition(
+        field=stage, source=BLOCKABLE, target=Stage.BLOCKED, conditions=[has_pending_reason], permission=can_move
+    )
     def block(self):
         self.blocked_from = self.stage
 

@@ -19,9 +19,25 @@ class IssueSerializer(serializers.ModelSerializer):
     class Meta:
         model = Issue
         fields = [
-            "id", "title", "description", "request_type", "confidential", "stage", "stage_label", "labels",
-            "requester", "assignee", "milestone", "weight", "position", "rollover_reason", "blocked_from",
-            "is_open", "created_at", "updated_at", "web_url",
+            "id",
+            "title",
+            "description",
+            "request_type",
+            "confidential",
+            "stage",
+            "stage_label",
+            "labels",
+            "requester",
+            "assignee",
+            "milestone",
+            "weight",
+            "position",
+            "rollover_reason",
+            "blocked_from",
+            "is_open",
+            "created_at",
+            "updated_at",
+            "web_url",
         ]
         read_only_fields = fields
 

@@ -111,9 +111,7 @@ def _check_move(issue: Issue, to_stage: str, by, reason: str):
     meta = bound._django_fsm
     transition = meta.get_transition(frm)
     if not transition.has_perm(issue, by):
-        raise IssueMoveForbidden(
-            f"Only a MktgOps manager can move a completed issue back to {_stage_name(to_stage)}."
-        )
+        raise IssueMoveForbidden(f"Only a MktgOps manager can move a completed issue back to {_stage_name(to_stage)}.")
     issue._pending_reason = reason
     failing = [guard for guard in transition.conditions if not guard(issue)]
     if failing:
@@ -125,7 +123,12 @@ def _check_move(issue: Issue, to_stage: str, by, reason: str):
 
 @transaction.atomic
 def issue_move(
-    *, issue: Issue, to_stage: str, by, reason: str = "", position: int | None = None,
+    *,
+    issue: Issue,
+    to_stage: str,
+    by,
+    reason: str = "",
+    position: int | None = None,
     expected_stage: str | None = None,
 ) -> Issue:
     """Move `issue` to `to_stage` through its FSM transition, log it, and place it at `position`.
@@ -137,9 +140,7 @@ def issue_move(
         raise IssueMoveRefused(f"Unknown stage {to_stage!r}; stages are {', '.join(Stage.values)}.")
     issue = Issue.objects.select_for_update().get(pk=issue.pk)
     if expected_stage is not None and issue.stage != expected_stage:
-        raise IssueMoveConflict(
-            f"#{issue.pk} was moved by someone else: it is now in {_stage_name(issue.stage)}."
-        )
+        raise IssueMoveConflict(f"#{issue.pk} was moved by someone else: it is now in {_stage_name(issue.stage)}.")
     reason = (reason or "").strip()
     if issue.stage == to_stage and position is not None:
         issue_place(issue=issue, position=position)
@@ -182,8 +183,9 @@ def _display(value) -> str:
 
 
 def _event(issue: Issue, by, kind: str, *, old_value: str = "", new_value: str = "") -> IssueEvent:
-    return IssueEvent.objects.create(issue=issue, by=by, kind=kind, old_value=old_value[:255],
-                                     new_value=new_value[:255])
+    return IssueEvent.objects.create(
+        issue=issue, by=by, kind=kind, old_value=old_value[:255], new_value=new_value[:255]
+    )
 
 
 def _position_for(issue: Issue, stage: str, index: int | None) -> int:
@@ -230,8 +232,13 @@ REQUEST_TYPE_LABELS = {
 
 @transaction.atomic
 def issue_create(
-    *, requester, title: str, description: str = "", request_type: str = RequestType.GENERAL,
-    confidential: bool = False, labels=(),
+    *,
+    requester,
+    title: str,
+    description: str = "",
+    request_type: str = RequestType.GENERAL,
+    confidential: bool = False,
+    labels=(),
 ) -> Issue:
     from labels.models import Label
     from labels.services import labels_attach
@@ -245,8 +252,12 @@ def issue_create(
     confidential = confidential or request_type == RequestType.LIST_IMPORT
     last = Issue.objects.filter(stage=Stage.TRIAGE).order_by("-position").values_list("position", flat=True).first()
     issue = Issue.objects.create(
-        requester=requester, title=title[:255], description=description, request_type=request_type,
-        confidential=confidential, position=(last or 0) + POSITION_GAP,
+        requester=requester,
+        title=title[:255],
+        description=description,
+        request_type=request_type,
+        confidential=confidential,
+        position=(last or 0) + POSITION_GAP,
     )
     names = [*REQUEST_TYPE_LABELS.get(request_type, []), *[getattr(lbl, "name", lbl) for lbl in labels]]
     if names:
@@ -275,8 +286,7 @@ def issue_update(*, issue: Issue, by, **changes) -> Issue:
         new = changes["milestone"]
         if new is not None and new.closed_at:
             raise IssueError(f"{new.title} is closed; choose an open milestone.")
-        _event(issue, by, EventKind.MILESTONE_CHANGED, old_value=_display(issue.milestone),
-               new_value=_display(new))
+        _event(issue, by, EventKind.MILESTONE_CHANGED, old_value=_display(issue.milestone), new_value=_display(new))
         issue.milestone = new
         fields.append("milestone")
     if "weight" in changes and changes["weight"] != issue.weight:

@@ -52,20 +52,23 @@ class MilestoneFactory(factory.django.DjangoModelFactory):
 
 def current_milestone(**kwargs):
     today = timezone.localdate()
-    return MilestoneFactory(start_date=today - datetime.timedelta(days=3),
-                            due_date=today + datetime.timedelta(days=10), **kwargs)
+    return MilestoneFactory(
+        start_date=today - datetime.timedelta(days=3), due_date=today + datetime.timedelta(days=10), **kwargs
+    )
 
 
 def future_milestone(**kwargs):
     today = timezone.localdate()
-    return MilestoneFactory(start_date=today + datetime.timedelta(days=11),
-                            due_date=today + datetime.timedelta(days=24), **kwargs)
+    return MilestoneFactory(
+        start_date=today + datetime.timedelta(days=11), due_date=today + datetime.timedelta(days=24), **kwargs
+    )
 
 
 def past_milestone(**kwargs):
     today = timezone.localdate()
-    return MilestoneFactory(start_date=today - datetime.timedelta(days=17),
-                            due_date=today - datetime.timedelta(days=4), **kwargs)
+    return MilestoneFactory(
+        start_date=today - datetime.timedelta(days=17), due_date=today - datetime.timedelta(days=4), **kwargs
+    )
 
 
 class LabelFactory(factory.django.DjangoModelFactory):

@@ -20,8 +20,12 @@ def people(db):
 
 @pytest.fixture
 def secret(people):
-    return f.IssueFactory(requester=people["requester"], assignee=people["assignee"], confidential=True,
-                          title="Import attendees with phone numbers")
+    return f.IssueFactory(
+        requester=people["requester"],
+        assignee=people["assignee"],
+        confidential=True,
+        title="Import attendees with phone numbers",
+    )
 
 
 @pytest.fixture
@@ -68,8 +72,21 @@ def test_anonymous_gets_403(db, public):
 
 def test_issue_json_shape(people, public):
     row = client_for(people["ic"]).get(f"/api/issues/{public.pk}/").json()
-    for key in ["id", "title", "description", "request_type", "confidential", "stage", "stage_label", "labels",
-                "assignee", "milestone", "weight", "position", "web_url"]:
+    for key in [
+        "id",
+        "title",
+        "description",
+        "request_type",
+        "confidential",
+        "stage",
+        "stage_label",
+        "labels",
+        "assignee",
+        "milestone",
+        "weight",
+        "position",
+        "web_url",
+    ]:
         assert key in row
     assert row["stage"] == "00"
     assert row["stage_label"] == "MktgOps::00: Triage"
@@ -98,8 +115,9 @@ def test_post_without_title_is_400_with_detail(people):
 
 
 def test_post_with_unknown_type_is_400(people):
-    response = client_for(people["requester"]).post("/api/issues/", {"title": "x", "request_type": "nope"},
-                                                    format="json")
+    response = client_for(people["requester"]).post(
+        "/api/issues/", {"title": "x", "request_type": "nope"}, format="json"
+    )
     assert response.status_code == 400
     assert not Issue.objects.exists()
 
@@ -109,8 +127,13 @@ def test_patch_triage_fields(people, public):
     high = f.LabelFactory(name="MktgOpsPriority::High")
     response = client_for(people["ic"]).patch(
         f"/api/issues/{public.pk}/",
-        {"assignee": "ivan", "milestone": milestone.pk, "weight": 5, "labels": [high.name],
-         "rollover_reason": "Waiting on Legal"},
+        {
+            "assignee": "ivan",
+            "milestone": milestone.pk,
+            "weight": 5,
+            "labels": [high.name],
+            "rollover_reason": "Waiting on Legal",
+        },
         format="json",
     )
     assert response.status_code == 200, response.content
