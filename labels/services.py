@@ -9,6 +9,31 @@ class LabelError(Exception):
     """A label change the rules refuse."""
 
 
+# Sales Systems prioritisation moves one step at a time, on issues that request Sales Systems support.
+SYSTEMS_REQUEST = "MktgOps/Systems-Request"
+PRIO_SCOPE = "MktgOpsPrio"
+PRIO_ORDER = ["MktgOpsPrio::00: Requested", "MktgOpsPrio::01: In Queue", "MktgOpsPrio::02: Actioned"]
+
+
+def _check_prio_order(current_names: set[str], labels: list[Label]) -> None:
+    new = [lbl.name for lbl in labels if lbl.scope == PRIO_SCOPE and lbl.name not in current_names]
+    if not new:
+        return
+    wanted = new[0]
+    if SYSTEMS_REQUEST not in current_names | {lbl.name for lbl in labels}:
+        raise LabelError(f"{wanted} is for Sales Systems requests: add {SYSTEMS_REQUEST} first.")
+    held = [name for name in current_names if name in PRIO_ORDER]
+    at = PRIO_ORDER.index(held[0]) if held else -1
+    if wanted not in PRIO_ORDER:
+        return
+    step = PRIO_ORDER.index(wanted)
+    if step != at + 1:
+        expected = PRIO_ORDER[at + 1] if at + 1 < len(PRIO_ORDER) else None
+        now = f"it is at {held[0]}" if held else "it has no prioritisation label yet"
+        nxt = f"the next step is {expected}" if expected else "it is already actioned"
+        raise LabelError(f"Sales Systems prioritisation goes {' → '.join(PRIO_ORDER)} in that order: {now}, so {nxt}.")
+
+
 def _check_attachable(labels: list[Label]) -> None:
     stage = [lbl.name for lbl in labels if lbl.scope == STAGE_SCOPE]
     if stage:
@@ -33,6 +58,7 @@ def labels_attach(*, issue, labels: list[Label], by, record: bool = True) -> lis
     _check_attachable(labels)
     current = list(issue.labels.all())
     current_names = {lbl.name for lbl in current}
+    _check_prio_order(current_names, labels)
     new_scopes = {lbl.scope for lbl in labels if lbl.is_scoped}
     removed = [
         lbl for lbl in current if lbl.is_scoped and lbl.scope in new_scopes and lbl.name not in {n.name for n in labels}

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "labels",
     "milestones",
     "requests_app",
+    "sales_systems",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,72 @@
+from django.db.models import F, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from labels.services import PRIO_ORDER, PRIO_SCOPE, SYSTEMS_REQUEST
+from requests_app.models import EventKind, Issue, IssueEvent
+from requests_app.selectors import issue_can_see
+from sales_systems.sla import Sla, sla_for
+
+STEPS = {"requested": PRIO_ORDER[0], "in-queue": PRIO_ORDER[1], "actioned": PRIO_ORDER[2]}
+
+
+def _prio_label():
+    through = Issue.labels.through.objects.filter(issue=OuterRef("pk"), label__name__startswith=f"{PRIO_SCOPE}::")
+    return Subquery(through.values("label__name")[:1])
+
+
+def _requested_at():
+    added = IssueEvent.objects.filter(issue=OuterRef("pk"), kind=EventKind.LABEL_ADDED, new_value=PRIO_ORDER[0])
+    return Coalesce(Subquery(added.order_by("-at").values("at")[:1]), F("created_at"))
+
+
+def systems_queue(step: str | None = None) -> QuerySet[Issue]:
+    """Open Sales Systems requests, oldest request first, with their step, fast-track kind and request time."""
+    issues = (
+        Issue.objects.filter(labels__name=SYSTEMS_REQUEST, closed_at__isnull=True)
+        .select_related("assignee", "milestone", "systems_request")
+        .annotate(prio=_prio_label(), requested_at=_requested_at())
+        .order_by("requested_at", "pk")
+    )
+    if step in STEPS:
+        issues = issues.filter(labels__name=STEPS[step])
+    return issues
+
+
+def systems_sla(issue: Issue, now=None) -> Sla | None:
+    """The SLA badge for an issue annotated by `systems_queue` or `issues_with_sla`."""
+    fast_track = getattr(getattr(issue, "systems_request", None), "fast_track", "")
+    prio = getattr(issue, "prio", None)
+    requested = getattr(issue, "requested_at", None) if prio else None
+    return sla_for(
+        fast_track,
+        requested and timezone.localtime(requested),
+        now or timezone.localtime(),
+        actioned=prio == PRIO_ORDER[2],
+    )
+
+
+def issues_with_sla(issues: QuerySet[Issue]) -> QuerySet[Issue]:
+    """Add what `systems_sla` needs to any issue queryset (board, list) in the same query."""
+    return issues.select_related("systems_request").annotate(prio=_prio_label(), requested_at=_requested_at())
+
+
+def queue_rows(user, issues) -> list[dict]:
+    """Rows for the queue page: confidential titles are masked for those who may not see them."""
+    now = timezone.localtime()
+    return [
+        {
+            "issue": issue,
+            "visible": issue_can_see(user, issue),
+            "sla": systems_sla(issue, now),
+            "next_step": _next_step(issue.prio),
+        }
+        for issue in issues
+    ]
+
+
+def _next_step(prio: str | None) -> str | None:
+    if prio is None:
+        return PRIO_ORDER[0]
+    i = PRIO_ORDER.index(prio) if prio in PRIO_ORDER else len(PRIO_ORDER)
+    return PRIO_ORDER[i + 1] if i + 1 < len(PRIO_ORDER) else None

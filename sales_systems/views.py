@@ -1,0 +1,67 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from labels.services import PRIO_ORDER, LabelError
+from requests_app.roles import user_is_mktgops
+from requests_app.selectors import issue_get_for_user
+from sales_systems import selectors, services
+from sales_systems.models import FastTrack
+
+TABS = [("", "All open"), ("requested", "Requested"), ("in-queue", "In Queue — call agenda"), ("actioned", "Actioned")]
+
+
+@login_required
+def queue(request):
+    step = request.GET.get("step", "")
+    rows = selectors.queue_rows(request.user, selectors.systems_queue(step or None))
+    return render(
+        request,
+        "sales_systems/queue.html",
+        {
+            "rows": rows,
+            "step": step,
+            "tabs": TABS,
+            "fast_tracks": FastTrack.choices,
+            "prio_order": PRIO_ORDER,
+            "can_work": user_is_mktgops(request.user),
+        },
+    )
+
+
+def _issue_or_404(request, pk):
+    issue = issue_get_for_user(request.user, pk)
+    if issue is None:
+        raise Http404("No such issue.")
+    if not user_is_mktgops(request.user):
+        raise PermissionDenied("Only MktgOps team members work the Sales Systems queue.")
+    return issue
+
+
+@login_required
+@require_POST
+def advance(request, pk):
+    issue = _issue_or_404(request, pk)
+    try:
+        services.systems_request_advance(issue=issue, to=request.POST.get("to", ""), by=request.user)
+        messages.success(request, f"#{issue.pk} is now {request.POST.get('to')}.")
+    except LabelError as exc:
+        messages.error(request, str(exc))
+    return redirect(request.POST.get("next") or "sales-systems")
+
+
+@login_required
+@require_POST
+def fast_track(request, pk):
+    issue = _issue_or_404(request, pk)
+    try:
+        services.systems_request_set_fast_track(
+            issue=issue, fast_track=request.POST.get("fast_track", ""), by=request.user
+        )
+        messages.success(request, f"Fast-track kind of #{issue.pk} saved.")
+    except LabelError as exc:
+        messages.error(request, str(exc))
+    return redirect(request.POST.get("next") or "sales-systems")
