@@ -16,4 +16,5 @@ urlpatterns = [
     path("", include("requests_app.urls")),
     path("milestones/", include("milestones.urls")),
     path("sales-systems/", include("sales_systems.urls")),
+    path("changelog/", include("requests_app.urls_changelog")),
 ]

@@ -100,3 +100,22 @@ def issue_permissions(user, issue: Issue) -> IssuePermissions:
 def issue_column(stage: str) -> QuerySet[Issue]:
     """A board column in its persisted order."""
     return Issue.objects.filter(stage=stage, closed_at__isnull=True).order_by("position", "pk")
+
+
+CHANGELOG_LABELS = ["MktgOps - changelog", "SMOps/Systems - Changelog"]
+
+
+def changelog_entries(user) -> QuerySet[Issue]:
+    """Completed issues carrying a changelog label, newest completion first, with when they completed."""
+    from django.db.models import OuterRef, Subquery
+
+    from requests_app.models import IssueTransition
+
+    completed = IssueTransition.objects.filter(issue=OuterRef("pk"), to_stage=Stage.COMPLETED).order_by("-at")
+    return (
+        issues_with_card_data(issues_visible_to(user))
+        .filter(stage=Stage.COMPLETED, labels__name__in=CHANGELOG_LABELS)
+        .distinct()
+        .annotate(completed_at=Subquery(completed.values("at")[:1]))
+        .order_by("-completed_at", "-pk")
+    )
