@@ -119,3 +119,34 @@ def changelog_entries(user) -> QuerySet[Issue]:
         .annotate(completed_at=Subquery(completed.values("at")[:1]))
         .order_by("-completed_at", "-pk")
     )
+
+
+def epic_progress(user, epic) -> dict:
+    """An epic's visible issues with progress by stage and total weight (two queries)."""
+    from django.db.models import Count
+
+    issues = list(issues_with_card_data(issues_visible_to(user)).filter(epic=epic).order_by("stage", "position"))
+    counts = dict(
+        issues_visible_to(user).filter(epic=epic).values_list("stage").annotate(n=Count("pk")).values_list("stage", "n")
+    )
+    total = len(issues)
+    done = counts.get(Stage.COMPLETED, 0)
+    return {
+        "issues": issues,
+        "by_stage": [(stage, counts.get(stage.value, 0)) for stage in Stage],
+        "total": total,
+        "done": done,
+        "percent": round(100 * done / total) if total else 0,
+        "weight": sum(i.weight or 0 for i in issues),
+        "weight_done": sum(i.weight or 0 for i in issues if i.stage == Stage.COMPLETED),
+    }
+
+
+def epic_list():
+    from django.db.models import Count, Q
+
+    from requests_app.models import Epic
+
+    return Epic.objects.annotate(
+        issue_count=Count("issues"), done_count=Count("issues", filter=Q(issues__stage=Stage.COMPLETED))
+    ).order_by("-created_at")

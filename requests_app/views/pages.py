@@ -17,8 +17,3 @@ def issue_detail(request, pk):
     if issue is None:
         raise Http404("No such issue.")
     return render(request, "requests_app/issue_detail.html", {"issue": issue})
-
-
-@login_required
-def epic_detail(request, pk):
-    raise Http404("Epics are not built yet.")

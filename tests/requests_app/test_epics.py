@@ -1,0 +1,63 @@
+import pytest
+
+from requests_app.models import Epic, Issue
+from requests_app.services import IssueError, IssueMoveForbidden, issue_promote_to_epic
+from tests import factories as f
+
+
+def test_promote_below_21_is_refused(db, ic_user):
+    issue = f.IssueFactory(weight=20)
+    with pytest.raises(IssueError, match="weighted 21 or more"):
+        issue_promote_to_epic(issue=issue, by=ic_user)
+    assert not Epic.objects.exists()
+
+
+def test_promote_at_21_links_the_issue(db, ic_user):
+    issue = f.IssueFactory(weight=21, title="Replace webinar platform")
+    epic = issue_promote_to_epic(issue=issue, by=ic_user)
+    issue.refresh_from_db()
+    assert issue.epic == epic
+    assert epic.title == "Replace webinar platform"
+    assert Issue.objects.filter(pk=issue.pk).exists()
+
+
+def test_promote_twice_is_refused(db, ic_user):
+    issue = f.IssueFactory(weight=34)
+    issue_promote_to_epic(issue=issue, by=ic_user)
+    with pytest.raises(IssueError, match="already belongs"):
+        issue_promote_to_epic(issue=issue, by=ic_user)
+    assert Epic.objects.count() == 1
+
+
+def test_requesters_cannot_promote(db, requester_user):
+    issue = f.IssueFactory(weight=40, requester=requester_user)
+    with pytest.raises(IssueMoveForbidden):
+        issue_promote_to_epic(issue=issue, by=requester_user)
+
+
+def test_promote_view_redirects_to_the_epic_page_with_progress(client, ic_user):
+    current = f.current_milestone()
+    issue = f.IssueFactory(weight=21, title="Tool evaluation: ABM platform")
+    client.force_login(ic_user)
+    response = client.post(f"/issues/{issue.pk}/promote/")
+    epic = Epic.objects.get()
+    assert response["Location"] == f"/epics/{epic.pk}/"
+    f.IssueFactory(epic=epic, stage="08", weight=5, assignee=ic_user, milestone=current)
+    page = client.get(f"/epics/{epic.pk}/").content.decode()
+    assert "1 of 2" in page
+    assert "weight 5 of 26 done" in page
+
+
+def test_promote_view_refusal_is_a_message(client, ic_user):
+    issue = f.IssueFactory(weight=3)
+    client.force_login(ic_user)
+    response = client.post(f"/issues/{issue.pk}/promote/", follow=True)
+    assert "weighted 21 or more" in response.content.decode()
+    assert not Epic.objects.exists()
+
+
+def test_epic_page_hides_confidential_issues_from_requesters(client, ic_user, requester_user):
+    epic = issue_promote_to_epic(issue=f.IssueFactory(weight=21), by=ic_user)
+    f.IssueFactory(epic=epic, confidential=True, title="Purge PII records")
+    client.force_login(requester_user)
+    assert "Purge PII records" not in client.get(f"/epics/{epic.pk}/").content.decode()
