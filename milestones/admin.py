@@ -1,4 +1,5 @@
 from django.contrib import admin, messages
+from django.db import models
 from django.db.models import Count, Q
 from django.utils import timezone
 
@@ -36,6 +37,7 @@ class MilestoneAdmin(admin.ModelAdmin):
     readonly_fields = ["closed_at"]
     fields = ["title", "start_date", "due_date", "handbook_mr_url", "handbook_mr_merged", "closed_at"]
     actions = ["close_milestones"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def get_queryset(self, request):
         return (
