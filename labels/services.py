@@ -1,5 +1,7 @@
 """The one place labels are put on and taken off issues: at most one label per scope."""
 
+from dataclasses import dataclass, field
+
 from django.db import transaction
 
 from labels.models import STAGE_SCOPE, Label
@@ -104,3 +106,98 @@ def labels_by_names(names: list[str]) -> list[Label]:
     if missing:
         raise LabelError(f"Unknown label{'s' if len(missing) > 1 else ''}: {', '.join(missing)}.")
     return [found[n] for n in names]
+
+
+def labels_validate(labels: list[Label]) -> None:
+    """Raise LabelError when `labels` could not be held by one issue (forms check before saving)."""
+    _check_attachable(labels)
+
+
+@dataclass
+class SeedCounts:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    def __str__(self) -> str:
+        return f"{self.created} created, {self.updated} updated, {self.unchanged} unchanged"
+
+
+@dataclass
+class TaxonomySeedResult:
+    labels: SeedCounts = field(default_factory=SeedCounts)
+    slack_rules: SeedCounts = field(default_factory=SeedCounts)
+    initial_sources: SeedCounts = field(default_factory=SeedCounts)
+    lead_statuses: SeedCounts = field(default_factory=SeedCounts)
+
+    @property
+    def changed(self) -> bool:
+        return any(c.created or c.updated for c in self.parts().values())
+
+    def parts(self) -> dict[str, SeedCounts]:
+        return {
+            "labels": self.labels,
+            "Slack channel rules": self.slack_rules,
+            "initial sources": self.initial_sources,
+            "lead statuses": self.lead_statuses,
+        }
+
+
+def _upsert(model, counts: SeedCounts, *, lookup: dict, values: dict):
+    """Create the row, or write only the fields that differ; count which of the three happened."""
+    obj = model.objects.filter(**lookup).first()
+    if obj is None:
+        counts.created += 1
+        return model.objects.create(**lookup, **values)
+    changed = [name for name, value in values.items() if getattr(obj, name) != value]
+    if changed:
+        for name in changed:
+            setattr(obj, name, values[name])
+        obj.save(update_fields=changed)
+        counts.updated += 1
+    else:
+        counts.unchanged += 1
+    return obj
+
+
+@transaction.atomic
+def taxonomy_seed() -> TaxonomySeedResult:
+    """Load the handbook's labels, Slack rules, Initial Sources and lead statuses; a re-run changes nothing.
+
+    Rows are matched by name and brought back to the handbook's values; rows the handbook doesn't
+    name (and extra Slack rules an admin added) are left alone.
+    """
+    from labels import taxonomy
+    from labels.models import InitialSource, LeadStatus, SlackChannelRule
+
+    result = TaxonomySeedResult()
+    by_name = {}
+    for seed in taxonomy.LABELS:
+        by_name[seed.name] = _upsert(
+            Label,
+            result.labels,
+            lookup={"name": seed.name},
+            values={
+                "kind": seed.kind,
+                "description": seed.description,
+                "color": seed.color,
+                "timeframe": seed.timeframe,
+            },
+        )
+    for name, channels in taxonomy.HANDBOOK_UPDATE_CHANNELS.items():
+        for channel in channels:
+            _upsert(
+                SlackChannelRule, result.slack_rules, lookup={"label": by_name[name], "channel": channel}, values={}
+            )
+    for source in taxonomy.INITIAL_SOURCES:
+        _upsert(
+            InitialSource,
+            result.initial_sources,
+            lookup={"name": source.name},
+            values={"bucket": source.bucket, "definition": source.definition, "status": source.status},
+        )
+    for order, (name, definition) in enumerate(taxonomy.LEAD_STATUSES, start=1):
+        _upsert(
+            LeadStatus, result.lead_statuses, lookup={"name": name}, values={"definition": definition, "order": order}
+        )
+    return result

@@ -1,0 +1,91 @@
+from django.contrib import admin, messages
+from django.db import models
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from milestones.models import Milestone, MilestoneState
+from milestones.services import MilestoneError, milestone_close, milestone_record_handbook_mr
+from requests_app.roles import user_is_manager
+
+
+class MilestoneStateFilter(admin.SimpleListFilter):
+    title = "state"
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return MilestoneState.choices
+
+    def queryset(self, request, queryset):
+        today = timezone.localdate()
+        open_ = queryset.filter(closed_at__isnull=True)
+        return {
+            MilestoneState.UPCOMING: open_.filter(start_date__gt=today),
+            MilestoneState.CURRENT: open_.filter(start_date__lte=today, due_date__gte=today),
+            MilestoneState.ENDED: open_.filter(due_date__lt=today),
+            MilestoneState.CLOSED: queryset.filter(closed_at__isnull=False),
+        }.get(self.value(), queryset)
+
+
+@admin.register(Milestone)
+class MilestoneAdmin(admin.ModelAdmin):
+    list_display = ["title", "start_date", "due_date", "state_display", "open_issues", "issue_count",
+                    "handbook_mr_merged", "closed_at"]  # fmt: skip
+    list_filter = [MilestoneStateFilter, "handbook_mr_merged"]
+    search_fields = ["title"]
+    date_hierarchy = "start_date"
+    ordering = ["-start_date"]
+    readonly_fields = ["closed_at"]
+    fields = ["title", "start_date", "due_date", "handbook_mr_url", "handbook_mr_merged", "closed_at"]
+    actions = ["close_milestones"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                issue_count=Count("issues", distinct=True),
+                open_count=Count("issues", filter=Q(issues__closed_at__isnull=True), distinct=True),
+            )
+        )
+
+    @admin.display(description="state")
+    def state_display(self, obj):
+        return MilestoneState(obj.state).label
+
+    @admin.display(description="issues", ordering="issue_count")
+    def issue_count(self, obj):
+        return obj.issue_count
+
+    @admin.display(description="open", ordering="open_count")
+    def open_issues(self, obj):
+        return obj.open_count
+
+    def save_model(self, request, obj, form, change):
+        handbook = {"handbook_mr_url", "handbook_mr_merged"}
+        if not change:
+            super().save_model(request, obj, form, change)
+            return
+        plain = [f for f in form.changed_data if f not in handbook]
+        if plain:
+            obj.save(update_fields=plain)
+        if handbook & set(form.changed_data):
+            # The service keeps "merged" honest: no merged flag without a merge request URL.
+            milestone_record_handbook_mr(milestone=obj, url=obj.handbook_mr_url, merged=obj.handbook_mr_merged)
+
+    def has_close_permission(self, request):
+        # Closing a milestone is a manager's call (DESIGN.md: managers close milestones).
+        return user_is_manager(request.user)
+
+    @admin.action(description="Close selected milestones", permissions=["close"])
+    def close_milestones(self, request, queryset):
+        closed = 0
+        for milestone in queryset.order_by("start_date"):
+            try:
+                milestone_close(milestone=milestone)
+            except MilestoneError as exc:
+                self.message_user(request, str(exc), level=messages.ERROR)
+            else:
+                closed += 1
+        if closed:
+            self.message_user(request, f"Closed {closed} milestone{'s' if closed != 1 else ''}.", messages.SUCCESS)

@@ -1,0 +1,303 @@
+"""The Django admin. Stages change only through `issue_move` (the move action and the "Move to…" page);
+planning fields and labels are saved through `issue_update` and `labels_set` so the timeline stays whole."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q
+from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+
+from labels.selectors import labels_attachable
+from labels.services import LabelError, labels_set, labels_validate
+from requests_app.models import Comment, Epic, Issue, IssueEvent, IssueTransition, RequestType, Stage
+from requests_app.roles import MANAGERS_GROUP, MKTGOPS_GROUP
+from requests_app.services import IssueError, issue_move, issue_update, stage_targets
+
+User = get_user_model()
+
+# Saved through issue_update (each change leaves a timeline event); the rest of the form saves plainly.
+PLANNING_FIELDS = ["assignee", "milestone", "weight", "business_owner", "confidential", "rollover_reason"]
+PLAIN_FIELDS = ["title", "description", "request_type", "epic"]
+
+
+class IssueMoveForm(forms.Form):
+    stage = forms.ChoiceField(choices=Stage.choices, label="Move to")
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}), required=False,
+        help_text="Required when blocking: say what the issue is waiting on. Recorded in the stage log.",
+    )  # fmt: skip
+
+    def __init__(self, *args, targets: list[str] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if targets is not None:
+            self.fields["stage"].choices = [(s, Stage(s).label) for s in targets]
+
+
+class IssueAdminForm(forms.ModelForm):
+    class Meta:
+        model = Issue
+        fields = ["title", "description", "request_type", "confidential", "assignee", "business_owner",
+                  "milestone", "weight", "labels", "epic", "rollover_reason"]  # fmt: skip
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "assignee" in self.fields:
+            self.fields["assignee"].queryset = User.objects.filter(
+                Q(groups__name__in=[MKTGOPS_GROUP, MANAGERS_GROUP]) | Q(is_superuser=True)
+            ).distinct()
+        if "milestone" in self.fields:
+            qs = self.fields["milestone"].queryset.filter(closed_at__isnull=True)
+            if self.instance.milestone_id:
+                qs = qs | self.fields["milestone"].queryset.filter(pk=self.instance.milestone_id)
+            self.fields["milestone"].queryset = qs.order_by("start_date")
+        if "labels" in self.fields:
+            self.fields["labels"].queryset = labels_attachable()
+            self.fields["labels"].help_text = "Stage labels are not here: the stage changes by moving the issue."
+
+    def clean_labels(self):
+        labels = list(self.cleaned_data["labels"])
+        try:
+            labels_validate(labels)
+        except LabelError as exc:
+            raise forms.ValidationError(str(exc)) from exc
+        return self.cleaned_data["labels"]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("request_type") == RequestType.LIST_IMPORT and "confidential" in data and not data["confidential"]:
+            self.add_error("confidential", "List-import requests hold personal data and stay confidential.")
+        return data
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class CommentInline(ReadOnlyInline):
+    model = Comment
+    fields = ["created_at", "author", "body", "is_system"]
+    readonly_fields = fields
+    show_change_link = True
+
+
+class IssueTransitionInline(ReadOnlyInline):
+    model = IssueTransition
+    fields = ["at", "by", "from_stage", "to_stage", "reason"]
+    readonly_fields = fields
+    verbose_name_plural = "stage log"
+
+
+class IssueEventInline(ReadOnlyInline):
+    model = IssueEvent
+    fields = ["at", "by", "kind", "old_value", "new_value"]
+    readonly_fields = fields
+    verbose_name_plural = "timeline events"
+
+
+@admin.register(Issue)
+class IssueAdmin(admin.ModelAdmin):
+    form = IssueAdminForm
+    list_display = ["id", "title", "stage_display", "request_type", "confidential", "requester", "assignee",
+                    "milestone", "is_open", "created_at"]  # fmt: skip
+    list_display_links = ["id", "title"]
+    list_filter = ["stage", "request_type", "confidential", ("closed_at", admin.EmptyFieldListFilter),
+                   "milestone", ("assignee", admin.RelatedOnlyFieldListFilter), "labels"]  # fmt: skip
+    search_fields = ["=id", "title", "description", "requester__username", "assignee__username"]
+    list_select_related = ["requester", "assignee", "milestone"]
+    date_hierarchy = "created_at"
+    autocomplete_fields = ["epic"]
+    filter_horizontal = ["labels"]
+    readonly_fields = ["stage_display", "requester", "blocked_from", "position", "signed_off_by", "signed_off_at",
+                       "rollover_reason_by", "closed_at", "closed_in_milestone", "created_at",
+                       "updated_at"]  # fmt: skip
+    fieldsets = [
+        (None, {"fields": ["title", "description", "request_type", "requester", "confidential"]}),
+        ("Stage (changes only by a move: use “Move to…” above or the list's action)",
+         {"fields": ["stage_display", "blocked_from", "position"]}),
+        ("Planning", {"fields": ["assignee", "milestone", "weight", "labels", "epic", "rollover_reason",
+                                 "rollover_reason_by"]}),
+        ("Sign-off and closing", {"fields": ["business_owner", "signed_off_by", "signed_off_at", "closed_at",
+                                             "closed_in_milestone"]}),
+        ("Dates", {"fields": ["created_at", "updated_at"]}),
+    ]  # fmt: skip
+    inlines = [IssueTransitionInline, IssueEventInline, CommentInline]
+    actions = ["move_issues"]
+
+    @admin.display(description="stage", ordering="stage")
+    def stage_display(self, obj):
+        return obj.stage_label
+
+    @admin.display(description="open", boolean=True, ordering="closed_at")
+    def is_open(self, obj):
+        return obj.is_open
+
+    def has_add_permission(self, request):
+        # Requests are filed through the request form, where issue_create applies the intake rules.
+        return False
+
+    def get_inline_instances(self, request, obj=None):
+        return super().get_inline_instances(request, obj) if obj else []
+
+    def save_model(self, request, obj, form, change):
+        plain = [f for f in PLAIN_FIELDS if f in form.changed_data]
+        if plain:
+            obj.save(update_fields=[*plain, "updated_at"])
+        planning = {f: form.cleaned_data[f] for f in PLANNING_FIELDS if f in form.changed_data}
+        if planning:
+            try:
+                issue_update(issue=obj, by=request.user, **planning)
+            except IssueError as exc:
+                self.message_user(request, str(exc), level=messages.ERROR)
+
+    def save_related(self, request, form, formsets, change):
+        if "labels" in form.changed_data:
+            labels_set(issue=form.instance, labels=list(form.cleaned_data["labels"]), by=request.user)
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
+
+    # Moving: the list action (any number of issues) and the change page's "Move to…" (one issue).
+    def _move(self, request, issues, to_stage: str, reason: str) -> int:
+        moved = 0
+        for issue in issues:
+            try:
+                issue_move(issue=issue, to_stage=to_stage, by=request.user, reason=reason)
+            except IssueError as exc:
+                self.message_user(request, str(exc), level=messages.ERROR)
+            else:
+                moved += 1
+        if moved:
+            self.message_user(
+                request, f"Moved {moved} issue{'s' if moved != 1 else ''} to {Stage(to_stage).label}.",
+                messages.SUCCESS,
+            )  # fmt: skip
+        return moved
+
+    @admin.action(description="Move selected issues to a stage…", permissions=["change"])
+    def move_issues(self, request, queryset):
+        if "apply" in request.POST:
+            form = IssueMoveForm(request.POST)
+            if form.is_valid():
+                self._move(request, list(queryset), form.cleaned_data["stage"], form.cleaned_data["reason"])
+                return None
+        else:
+            form = IssueMoveForm()
+        return self._move_page(request, form, issues=list(queryset), action=True)
+
+    def _move_page(self, request, form, *, issues, action: bool, issue=None):
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Move to…",
+            "opts": self.model._meta,
+            "form": form,
+            "issues": issues,
+            "issue": issue,
+            "action": action,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/requests_app/issue/move.html", context)
+
+    def get_urls(self):
+        return [
+            path("<path:object_id>/move/", self.admin_site.admin_view(self.move_view), name="requests_app_issue_move"),
+            *super().get_urls(),
+        ]
+
+    def move_view(self, request, object_id):
+        issue = self.get_object(request, unquote(object_id))
+        if issue is None:
+            return self._get_obj_does_not_exist_redirect(request, self.model._meta, object_id)
+        if not self.has_change_permission(request, issue):
+            raise PermissionDenied
+        change_url = reverse("admin:requests_app_issue_change", args=[issue.pk])
+        targets = stage_targets(issue.stage)
+        if issue.stage == Stage.BLOCKED and issue.blocked_from:
+            targets = [issue.blocked_from]
+        if request.method == "POST":
+            form = IssueMoveForm(request.POST, targets=targets)
+            if form.is_valid():
+                self._move(request, [issue], form.cleaned_data["stage"], form.cleaned_data["reason"])
+                return HttpResponseRedirect(change_url)
+        else:
+            form = IssueMoveForm(targets=targets)
+        return self._move_page(request, form, issues=[issue], action=False, issue=issue)
+
+
+@admin.register(Epic)
+class EpicAdmin(admin.ModelAdmin):
+    list_display = ["title", "created_by", "created_at", "issue_count"]
+    search_fields = ["title", "description"]
+    list_select_related = ["created_by"]
+    readonly_fields = ["created_by", "created_at"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(issue_count=Count("issues"))
+
+    @admin.display(description="issues", ordering="issue_count")
+    def issue_count(self, obj):
+        return obj.issue_count
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+
+class LogAdmin(admin.ModelAdmin):
+    """Logs are history: viewable, never added to, edited or deleted by hand."""
+
+    list_select_related = ["issue", "by"]
+    search_fields = ["issue__title", "=issue__id", "by__username"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(IssueTransition)
+class IssueTransitionAdmin(LogAdmin):
+    list_display = ["at", "issue", "from_stage", "to_stage", "by", "reason"]
+    list_filter = ["to_stage", "from_stage"]
+    date_hierarchy = "at"
+
+
+@admin.register(IssueEvent)
+class IssueEventAdmin(LogAdmin):
+    list_display = ["at", "issue", "kind", "old_value", "new_value", "by"]
+    list_filter = ["kind"]
+    date_hierarchy = "at"
+
+
+@admin.register(Comment)
+class CommentAdmin(admin.ModelAdmin):
+    """Moderation: an admin may edit a comment's text (say, to remove pasted personal data) or delete it."""
+
+    list_display = ["created_at", "issue", "author", "short_body", "is_system"]
+    list_filter = ["is_system"]
+    search_fields = ["body", "issue__title", "author__username"]
+    list_select_related = ["issue", "author"]
+    fields = ["issue", "author", "created_at", "is_system", "body"]
+    readonly_fields = ["issue", "author", "created_at", "is_system"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.display(description="comment")
+    def short_body(self, obj):
+        return obj.body if len(obj.body) <= 80 else f"{obj.body[:79]}…"

@@ -1,0 +1,521 @@
+"""Demo data: a believable MktgOps team, its milestones and ~80 requests, built through the real services.
+
+Every issue is created, triaged, moved, commented and closed by the same functions the pages call, so its
+stage log and timeline are real; afterwards its timeline is spread back over the weeks it would have taken
+(the services stamp "now"). Run by `manage.py demo_data` on every `make run`: once the demo team exists it
+does nothing.
+"""
+
+import datetime
+import itertools
+from dataclasses import dataclass, field
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db import transaction
+from django.utils import timezone
+
+from labels.models import Label
+from labels.services import labels_attach, taxonomy_seed
+from milestones.models import Milestone
+from milestones.selectors import cadence_period, milestone_current, milestone_next
+from milestones.services import (
+    milestone_close,
+    milestone_create_for_period,
+    milestone_record_handbook_mr,
+    milestones_ensure_ahead,
+)
+from requests_app.models import Comment, EventKind, Issue, IssueEvent, IssueTransition, RequestType, Stage
+from requests_app.roles import MANAGERS_GROUP, MKTGOPS_GROUP
+from requests_app.services import (
+    comment_create,
+    issue_close,
+    issue_create,
+    issue_move,
+    issue_promote_to_epic,
+    issue_sign_off,
+    issue_update,
+)
+
+User = get_user_model()
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    username: str
+    first_name: str
+    last_name: str
+    role: str  # "ic", "manager" or "requester"
+    team: str
+    password: str
+
+    @property
+    def email(self) -> str:
+        return f"{self.username}@example.com"
+
+
+# Fixed demo passwords: printed on every run so whoever starts the app can sign in.
+DEMO_USERS = [
+    DemoUser("dana", "Dana", "Whitfield", "manager", "Marketing Operations (manager)", "dana-demo-pass"),
+    DemoUser("priya", "Priya", "Raman", "ic", "Marketing Operations", "priya-demo-pass"),
+    DemoUser("marco", "Marco", "Ruiz", "ic", "Marketing Operations", "marco-demo-pass"),
+    DemoUser("hana", "Hana", "Sato", "ic", "Marketing Operations", "hana-demo-pass"),
+    DemoUser("jordan", "Jordan", "Blake", "requester", "Field Marketing", "jordan-demo-pass"),
+    DemoUser("alex", "Alex", "Okafor", "requester", "Sales Development", "alex-demo-pass"),
+    DemoUser("sofia", "Sofia", "Lindqvist", "requester", "Account Based Marketing", "sofia-demo-pass"),
+    DemoUser("theo", "Theo", "Marchetti", "requester", "Lifecycle Marketing", "theo-demo-pass"),
+    DemoUser("kim", "Kim", "Nguyen", "requester", "Digital / Campaigns", "kim-demo-pass"),
+]
+IC_USERNAMES = [u.username for u in DEMO_USERS if u.role == "ic"]
+MANAGER_USERNAME = "dana"
+
+
+# Where an issue ends up. Current-milestone plans hold the guards' facts (assignee, current milestone);
+# "ended_*" sit in the milestone that has ended but not yet been rolled over; "closed_*" were closed.
+PLANS = (
+    "00", "01", "02", "03", "04", "05", "06", "07", "08",
+    "closed_current", "ended_open", "ended_blocked", "ended_completed", "closed_ended", "closed_old",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Spec:
+    plan: str
+    request_type: str
+    title: str
+    requester: str
+    labels: tuple[str, ...] = ()
+    assignee: str = ""  # default: the ICs in turn
+    reason: str = ""  # 01: what is missing; 07: what it waits on
+    blocked_from: str = ""  # 07: the stage it was blocked in
+    rollover_reason: str = ""
+    confidential: bool = False
+    weight: int | None = None
+    future: int = 1  # 03: which milestone ahead
+    comments: tuple[tuple[str, str], ...] = ()  # (username, body) written while it is worked
+
+
+B, PC, TE, LI, GR = (
+    RequestType.BUG,
+    RequestType.PROCESS_CHANGE,
+    RequestType.TOOL_EVALUATION,
+    RequestType.LIST_IMPORT,
+    RequestType.GENERAL,
+)
+
+SPECS: list[Spec] = [
+    # 00 Triage: just filed.
+    Spec("00", B, "Marketo form 2104 drops UTM parameters on submit", "jordan", ("Marketo",)),
+    Spec("00", LI, "List import: AWS re:Invent booth scans (1,240 leads)", "jordan", ("Marketo", "dg-campaigns")),
+    Spec("00", GR, "Add Partner Qualified Leads to the Drift routing playbook", "alex", ("Drift",)),
+    Spec("00", TE, "Evaluate a conversational marketing alternative to Drift", "theo", ("Drift",)),
+    Spec("00", PC, "Standardise Salesforce campaign naming for field events", "jordan", ("MktgOps - changelog",)),
+    Spec("00", B, "ZoomInfo enrichment overwrites Company Name on existing leads", "alex", ("ZoomInfo",),
+         confidential=True),
+    Spec("00", GR, "Outreach-io seats for three new SDR hires", "alex", ("Outreach-io",)),
+    Spec("00", LI, "List import: DevOps Enterprise Summit virtual attendees", "kim", ("dg-campaigns",)),
+    Spec("00", GR, "Smartling: translate the DevSecOps landing page into German and Japanese", "sofia",
+         ("Smartling",)),
+    Spec("00", B, "On24 webinar registrants not syncing to the Marketo program", "kim", ("On24", "Marketo")),
+    # 01 Needs More Information.
+    Spec("01", GR, "Nurture for trial users who never created a project", "theo", ("Marketo", "lifecycle-mktg"),
+         reason="Which trial (SaaS or self-managed) and which persona should the nurture target?"),
+    Spec("01", LI, "List import: partner webinar registrants", "kim", (),
+         reason="The CSV has no Initial Source column; which Active source should these leads get?"),
+    Spec("01", PC, "Lower the MQL threshold from 100 to 90 points", "alex", ("Marketo",),
+         reason="What MQL volume change do you expect, and has Sales leadership approved it?"),
+    Spec("01", B, "Bizible touchpoints missing for LinkedIn lead gen forms", "sofia", ("Bizible",),
+         reason="Please share two example lead records and the LinkedIn campaign name.", confidential=True),
+    Spec("01", GR, "Demandbase audience for EMEA public sector accounts", "sofia", ("Demandbase", "ABM"),
+         reason="Please attach the target account list or the firmographic criteria."),
+    Spec("01", TE, "Evaluate Cognism for EMEA phone data", "alex", (),
+         reason="Who owns the budget, and is a proof-of-concept window agreed with the vendor?"),
+    # 02 Ready for Assignment.
+    Spec("02", PC, "LeanData: route Public Sector leads to the PubSec SDR queue", "alex", ("LeanData",)),
+    Spec("02", GR, "PathFactory track for the CI/CD ebook series", "kim", ("PathFactory", "dg-campaigns")),
+    Spec("02", GR, "Salesforce campaign and Marketo program for the Chicago roadshow", "jordan",
+         ("Marketo", "dg-campaigns")),
+    Spec("02", B, "LinkedIn Sales Navigator CRM sync failing for some users", "alex", ("LinkedIn Sales Navigator",)),
+    Spec("02", PC, "Retire the Web Chat Initial Source from the picklist", "theo",
+         ("MktgOps - changelog", "SMOps/Systems - Changelog")),
+    Spec("02", GR, "Quarterly tool audit: Outreach and LinkedIn Sales Navigator", "dana",
+         ("Mktg Tool Audit", "Outreach-io", "LinkedIn Sales Navigator")),
+    Spec("02", TE, "Consolidate the EMEA and AMER Marketo instances", "theo", ("Marketo", "MktgOps-Proposed-OKR"),
+         weight=34),
+    # 03 Assigned to a milestone ahead.
+    Spec("03", GR, "Marketo email templates for the 2027 brand guidelines", "theo", ("Marketo",), weight=5),
+    Spec("03", PC, "LeanData round robin: add the new Commercial AE pod", "alex",
+         ("LeanData", "MktgOps/Systems-Request", "MktgOpsPrio::01: In Queue"), weight=3),
+    Spec("03", GR, "Bizible: add Paid Social as an online channel", "sofia", ("Bizible",), weight=2),
+    Spec("03", GR, "Drift playbook for pricing page visitors", "kim", ("Drift",), weight=3),
+    Spec("03", PC, "Reset the behaviour score when a lead moves to Recycle", "theo", ("Marketo",), weight=2),
+    Spec("03", B, "Duplicate leads when Free Registration and a trial happen the same day", "alex", ("Marketo",),
+         weight=5),
+    Spec("03", GR, "Demandbase intent keywords for the AI-assisted DevSecOps launch", "sofia",
+         ("Demandbase", "ABM"), weight=2, future=2),
+    Spec("03", GR, "Smartling connector for Marketo landing pages", "jordan",
+         ("Smartling", "Marketo", "MktgOps-Future Feature"), weight=8, future=2),
+    # 04 In Progress in the current milestone.
+    Spec("04", LI, "List import: KubeCon NA booth leads", "jordan", ("Marketo", "dg-campaigns"), weight=2,
+         comments=(("jordan", "Uploaded the cleaned CSV; I filled in 14 missing countries from the badges."),)),
+    Spec("04", B, "LeanData routing sends EMEA leads to AMER SDRs", "alex", ("LeanData",), weight=3,
+         comments=(("alex", "Three more this morning, all from Germany."),)),
+    Spec("04", GR, "Marketo program template for virtual workshops", "kim", ("Marketo",), weight=3),
+    Spec("04", PC, "Add Cognism as an Active Initial Source", "alex",
+         ("MktgOps/Systems-Request", "MktgOpsPrio::02: Actioned", "SMOps/Systems - Changelog"), weight=2),
+    Spec("04", GR, "PathFactory: gate the DevOps Platform report after three assets", "kim", ("PathFactory",),
+         weight=2),
+    Spec("04", GR, "Outreach-io sequence sync for MQL follow-up", "alex", ("Outreach-io",), weight=5),
+    Spec("04", GR, "OKR: fewer than 2% of MQLs unassigned after one hour", "dana",
+         ("MktgOps-Current-OKR", "LeanData"), assignee="dana", weight=8),
+    Spec("04", GR, "Update the MktgOps handbook page for the new triage flow", "priya", ("MktgOps - HB Update",),
+         weight=1),
+    Spec("04", B, "Webcast program statuses stuck at Registered after the event", "kim", ("On24", "Marketo"),
+         weight=3),
+    Spec("04", GR, "Sync Demandbase account lists to Salesforce", "sofia",
+         ("Demandbase", "ABM", "MktgOps-Support-OKR"), weight=5),
+    # 05 Business Owner Review.
+    Spec("05", GR, "Preference center redesign with topic subscriptions", "theo", ("Marketo", "lifecycle-mktg"),
+         weight=8),
+    Spec("05", PC, "Lead acceptance SLA fields on the Lead object", "alex",
+         ("MktgOps/Systems-Request", "MktgOpsPrio::02: Actioned"), weight=3),
+    Spec("05", GR, "Field Marketing event request form in Marketo", "jordan", ("Marketo", "FMM-HB Update"),
+         weight=3),
+    Spec("05", GR, "Drift: route chats from target accounts to the account owner", "sofia", ("Drift", "ABM"),
+         weight=3),
+    Spec("05", GR, "Re-MQL workflow for leads in Recycle", "theo", ("Marketo", "lifecycle-mktg"), weight=5),
+    # 06 Ready to Deploy (signed off).
+    Spec("06", GR, "Bizible custom channel for partner co-marketing", "jordan", ("Bizible",), weight=2),
+    Spec("06", PC, "SDR handbook: new lead follow-up cadence", "alex", ("SDR-HB Update",), weight=1),
+    Spec("06", GR, "Smart campaign to flag leads with Job Title Test", "kim", ("Marketo",), weight=2),
+    Spec("06", GR, "ABM handbook: Demandbase campaign launch checklist", "sofia", ("ABM-HB Update", "ABM"),
+         weight=1),
+    # 07 Blocked, from several stages.
+    Spec("07", TE, "Evaluate a website personalisation tool", "theo", (), blocked_from="02",
+         reason="Waiting on Legal's security review of the vendor; the DPA is not signed yet."),
+    Spec("07", GR, "ZoomInfo WebSights on the pricing page", "sofia", ("ZoomInfo",), blocked_from="03", weight=2,
+         reason="Waiting on the web team to add the ZoomInfo script to the site."),
+    Spec("07", B, "Salesforce validation rule rejects imports with a blank State", "kim",
+         ("MktgOps/Systems-Request", "MktgOpsPrio::00: Requested"), blocked_from="04", weight=2,
+         reason="Waiting on Sales Systems to relax the State validation rule in Salesforce."),
+    Spec("07", GR, "Lead scoring for executive roundtable events", "jordan", ("Marketo",), blocked_from="05",
+         weight=3, reason="The business owner is out until next week; the demo is rescheduled."),
+    Spec("07", B, "On24 API credentials expired", "kim", ("On24",), blocked_from="00",
+         reason="Waiting on ON24 support to reissue the API key."),
+    Spec("07", LI, "List import: Gartner Symposium leads", "jordan", ("dg-campaigns",), blocked_from="04", weight=2,
+         reason="Waiting on the sponsor to send the opt-in column."),
+    # 08 Completed, still open.
+    Spec("08", GR, "Marketo webinar channel for On24 simulive events", "kim", ("Marketo", "On24"), weight=2),
+    Spec("08", PC, "LeanData: auto-convert leads that match an existing account", "alex", ("LeanData",), weight=5),
+    Spec("08", GR, "Q3 highlights tracker", "dana", ("mktgops-highlights",), assignee="dana", weight=1),
+    Spec("08", GR, "Retire unused Outreach-io sequences", "alex", ("Outreach-io", "Mktg Tool Audit"), weight=2),
+    # Closed in the current milestone.
+    Spec("closed_current", B, "Unsubscribe link broken in the EMEA newsletter template", "theo", ("Marketo",),
+         weight=1),
+    Spec("closed_current", LI, "List import: customer advisory board attendees", "jordan", (), weight=1),
+    # In the milestone that ended and has not been rolled over yet.
+    Spec("ended_open", GR, "Sunset the legacy Marketo lead scoring model", "theo", ("Marketo", "MktgOps-Current-OKR"),
+         weight=8, rollover_reason="Waiting on Sales to sign off the new scoring model; carries into the next "
+         "milestone."),
+    Spec("ended_open", GR, "Bizible: offline channel mapping for field events", "jordan", ("Bizible",), weight=5,
+         rollover_reason="AMER mapping is done; EMEA and APAC are still to do."),
+    Spec("ended_open", PC, "LeanData territory changes for FY28 planning", "alex",
+         ("LeanData", "MktgOps/Systems-Request", "MktgOpsPrio::02: Actioned"), weight=5,
+         rollover_reason="The territory file from Sales Ops arrived two days before the milestone ended."),
+    Spec("ended_open", B, "PathFactory cookie consent blocks content tracking", "kim", ("PathFactory",), weight=3),
+    Spec("ended_open", GR, "Drift bot copy refresh for the new pricing", "kim", ("Drift",), weight=2),
+    Spec("ended_open", LI, "List import: DevOps World Tour London", "jordan", ("dg-campaigns",), weight=2,
+         rollover_reason="De-duplicating against existing contacts took longer than planned; importing Monday."),
+    Spec("ended_blocked", GR, "Demandbase: connect the new advertising account", "sofia", ("Demandbase", "ABM"),
+         blocked_from="04", weight=2, reason="Waiting on the ads team for admin access to the new account."),
+    Spec("ended_completed", GR, "Clean up the Q2 webinars program folder in Marketo", "theo",
+         ("Marketo", "MktgOps-Support"), weight=1),
+    # Closed in the ended milestone.
+    Spec("closed_ended", B, "Leads with a blank country skipped by the LeanData router", "alex", ("LeanData",),
+         weight=2),
+    Spec("closed_ended", LI, "List import: Google Cloud Next booth scans", "jordan", ("dg-campaigns",), weight=2),
+    Spec("closed_ended", GR, "UTM capture on every Marketo landing page form", "kim", ("Marketo",), weight=3),
+    Spec("closed_ended", PC, "Initial Source: Paid Social counted in the inbound bucket", "theo",
+         ("MktgOps - changelog",), weight=1),
+    Spec("closed_ended", GR, "Outreach-io sequence for trial sign-ups", "alex", ("Outreach-io",), weight=2),
+    Spec("closed_ended", GR, "Handbook: document the list import turnaround", "priya", ("MktgOps - HB Update",),
+         weight=1),
+    # Closed in the milestone before, which is itself closed.
+    Spec("closed_old", B, "Marketo sync errors after a Salesforce field was deleted", "kim", ("Marketo",), weight=3),
+    Spec("closed_old", GR, "ZoomInfo monthly license review", "alex", ("ZoomInfo", "Mktg Tool Audit"), weight=1),
+    Spec("closed_old", GR, "Bizible reporting view for ABM accounts", "sofia", ("Bizible", "ABM"), weight=3),
+    Spec("closed_old", LI, "List import: AWS Summit Berlin", "jordan", ("dg-campaigns",), weight=2),
+    Spec("closed_old", TE, "Evaluate a survey tool for event feedback", "jordan", (), weight=5),
+    Spec("closed_old", GR, "Lifecycle stage dashboard", "theo", ("MktgOps-Proposed-OKR", "lifecycle-mktg"),
+         weight=5),
+]  # fmt: skip
+
+PRIORITIES = ["MktgOpsPriority::High", "MktgOpsPriority::Medium", "MktgOpsPriority::Low", None]
+
+DESCRIPTIONS = {
+    RequestType.BUG: "**What happens**\n{title}.\n\n**What should happen**\nThe data flows as documented in the "
+    "handbook.\n\n**Since when / how often**\nNoticed this week; several records a day.",
+    RequestType.PROCESS_CHANGE: "**The change**\n{title}.\n\n**Why**\nThe current process costs the team time "
+    "every week and confuses reporting.\n\n**Who is affected**\nSDRs, Field Marketing and reporting in Sisense.",
+    RequestType.TOOL_EVALUATION: "**What we want to evaluate**\n{title}.\n\n**Problem it solves**\nWe lack this "
+    "capability today.\n\n**Budget owner**\nTo be confirmed.",
+    RequestType.LIST_IMPORT: "**Event / source**\n{title}.\n\n**Rows**\nAbout 1,000.\n\n**Campaign**\nSalesforce "
+    "campaign created; Initial Source: Conference.",
+    RequestType.GENERAL: "**Request**\n{title}.\n\n**Goal**\nSupport the campaigns planned for next quarter.\n\n"
+    "**Due**\nBy the end of the month if possible.",
+}
+
+
+@dataclass
+class DemoResult:
+    created: bool
+    users: list[DemoUser] = field(default_factory=list)
+    issues: int = 0
+    milestones: int = 0
+
+
+def demo_data_exists() -> bool:
+    return User.objects.filter(username=MANAGER_USERNAME).exists()
+
+
+def demo_data_load() -> DemoResult:
+    """Build the demo once; when the demo team already exists, change nothing."""
+    if demo_data_exists():
+        return DemoResult(created=False, users=DEMO_USERS)
+    with transaction.atomic():
+        if not Label.objects.filter(name="MktgOpsPriority::High").exists():
+            taxonomy_seed()
+        users = _users_create()
+        milestones = _milestones_create()
+        issues = [_issue_build(spec, i, users, milestones) for i, spec in enumerate(SPECS)]
+        _milestones_finish(milestones)
+    return DemoResult(created=True, users=DEMO_USERS, issues=len(issues), milestones=Milestone.objects.count())
+
+
+def _users_create() -> dict[str, User]:
+    mktgops = Group.objects.get_or_create(name=MKTGOPS_GROUP)[0]
+    managers = Group.objects.get_or_create(name=MANAGERS_GROUP)[0]
+    users = {}
+    for demo in DEMO_USERS:
+        manager = demo.role == "manager"
+        user = User.objects.create_user(
+            username=demo.username, email=demo.email, password=demo.password, first_name=demo.first_name,
+            last_name=demo.last_name, is_staff=manager, is_superuser=manager,
+        )  # fmt: skip
+        if demo.role in ("ic", "manager"):
+            user.groups.add(mktgops)
+        if manager:
+            user.groups.add(managers)
+        users[demo.username] = user
+    return users
+
+
+@dataclass
+class DemoMilestones:
+    old: Milestone  # closed
+    ended: Milestone  # ended, not yet rolled over
+    current: Milestone
+    ahead: list[Milestone]
+
+    @property
+    def all(self) -> list[Milestone]:
+        return [self.old, self.ended, self.current, *self.ahead]
+
+
+def _milestones_create() -> DemoMilestones:
+    milestones_ensure_ahead()
+    current = milestone_current()
+    ended = milestone_create_for_period(**_period_before(current.start_date))
+    old = milestone_create_for_period(**_period_before(ended.start_date))
+    ahead, cursor = [], current
+    for _ in range(2):
+        cursor = milestone_next(cursor)
+        ahead.append(cursor)
+    return DemoMilestones(old=old, ended=ended, current=current, ahead=ahead)
+
+
+def _period_before(start: datetime.date) -> dict:
+    begin, due = cadence_period(start - datetime.timedelta(days=1))
+    return {"start": begin, "due": due}
+
+
+def _milestones_finish(ms: DemoMilestones) -> None:
+    # The old milestone's handbook MR was merged, so it could be closed; the ended one's is still open.
+    milestone_record_handbook_mr(milestone=ms.old, url=_mr_url(71109), merged=True)
+    milestone_close(milestone=ms.old)
+    Milestone.objects.filter(pk=ms.old.pk).update(closed_at=_at(ms.old.due_date + datetime.timedelta(days=1), 10))
+    milestone_record_handbook_mr(milestone=ms.ended, url=_mr_url(71342), merged=False)
+    milestone_record_handbook_mr(milestone=ms.current, url=_mr_url(71518), merged=False)
+
+
+def _mr_url(number: int) -> str:
+    return f"https://gitlab.com/gitlab-com/www-gitlab-com/-/merge_requests/{number}"
+
+
+def _at(day: datetime.date, hour: int) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour)))
+
+
+def _issue_build(spec: Spec, index: int, users: dict, ms: DemoMilestones) -> Issue:
+    requester = users[spec.requester]
+    ic = users[spec.assignee or IC_USERNAMES[index % len(IC_USERNAMES)]]
+    issue = issue_create(
+        requester=requester, title=spec.title, description=DESCRIPTIONS[spec.request_type].format(title=spec.title),
+        request_type=spec.request_type, confidential=spec.confidential, labels=spec.labels,
+    )  # fmt: skip
+    priority = PRIORITIES[index % len(PRIORITIES)]
+    if priority and spec.plan != "00":
+        labels_attach(issue=issue, labels=[Label.objects.get(name=priority)], by=ic)
+    plan = spec.plan
+    if plan == "00":
+        pass
+    elif plan == "01":
+        comment_create(issue=issue, author=ic, body=f"Thanks for the request! {spec.reason}")
+        issue_move(issue=issue, to_stage=Stage.NEEDS_INFO, by=ic, reason=spec.reason)
+    elif plan == "02":
+        _ready(issue, ic)
+        if (spec.weight or 0) >= 21:
+            issue_update(issue=issue, by=ic, weight=spec.weight)
+            comment_create(issue=issue, author=ic, body="This is bigger than one milestone; promoting it to an epic.")
+            issue_promote_to_epic(issue=issue, by=ic)
+    elif plan == "03":
+        _assigned(issue, ic, spec, ms.ahead[spec.future - 1])
+    elif plan == "07":
+        _blocked(issue, ic, spec, ms, requester)
+    else:
+        _worked(issue, ic, spec, ms, requester)
+    for author, body in spec.comments:
+        comment_create(issue=issue, author=users[author], body=body)
+    _backdate(issue, *_window(spec, index, ms))
+    return issue
+
+
+def _ready(issue: Issue, ic) -> None:
+    comment_create(issue=issue, author=ic, body="Acknowledged; gathering requirements before we slot it.")
+    issue_move(issue=issue, to_stage=Stage.READY, by=ic)
+
+
+def _assigned(issue: Issue, ic, spec: Spec, milestone: Milestone) -> None:
+    _ready(issue, ic)
+    issue_update(issue=issue, by=ic, assignee=ic, milestone=milestone, weight=spec.weight)
+    issue_move(issue=issue, to_stage=Stage.ASSIGNED, by=ic)
+
+
+def _in_progress(issue: Issue, ic, spec: Spec, ms: DemoMilestones) -> None:
+    _ready(issue, ic)
+    issue_update(issue=issue, by=ic, assignee=ic, milestone=ms.current, weight=spec.weight)
+    issue_move(issue=issue, to_stage=Stage.IN_PROGRESS, by=ic)
+    comment_create(issue=issue, author=ic, body="Picked this up; building it in the sandbox first.")
+
+
+def _review(issue: Issue, ic, requester) -> None:
+    issue_update(issue=issue, by=ic, business_owner=requester)
+    issue_move(issue=issue, to_stage=Stage.REVIEW, by=ic)
+    comment_create(
+        issue=issue, author=ic,
+        body=f"Demoed on our call. @{requester.username}, please review and sign off when you're happy.",
+    )  # fmt: skip
+
+
+def _signed_off(issue: Issue, ic, requester) -> None:
+    _review(issue, ic, requester)
+    comment_create(issue=issue, author=requester, body="Looks great, signing off.")
+    issue_sign_off(issue=issue, by=requester)
+    issue_move(issue=issue, to_stage=Stage.READY_TO_DEPLOY, by=ic)
+
+
+def _blocked(issue: Issue, ic, spec: Spec, ms: DemoMilestones, requester) -> None:
+    stage = spec.blocked_from
+    if stage == Stage.READY:
+        _ready(issue, ic)
+    elif stage == Stage.ASSIGNED:
+        _assigned(issue, ic, spec, ms.ahead[0])
+    elif stage == Stage.IN_PROGRESS:
+        _in_progress(issue, ic, spec, ms)
+    elif stage == Stage.REVIEW:
+        _in_progress(issue, ic, spec, ms)
+        _review(issue, ic, requester)
+    comment_create(issue=issue, author=ic, body=f"Blocked: {spec.reason}")
+    issue_move(issue=issue, to_stage=Stage.BLOCKED, by=ic, reason=spec.reason)
+
+
+def _worked(issue: Issue, ic, spec: Spec, ms: DemoMilestones, requester) -> None:
+    """Plans that pass through In Progress in the current milestone (the only way the guards allow)."""
+    plan = spec.plan
+    _in_progress(issue, ic, spec, ms)
+    if plan in ("05", "06"):
+        (_review if plan == "05" else _signed_off)(issue, ic, requester)
+        return
+    if plan == "ended_blocked":
+        comment_create(issue=issue, author=ic, body=f"Blocked: {spec.reason}")
+        issue_move(issue=issue, to_stage=Stage.BLOCKED, by=ic, reason=spec.reason)
+    if plan in ("08", "closed_current", "ended_completed", "closed_ended", "closed_old"):
+        if plan in ("08", "closed_ended") and issue.pk % 2:
+            _signed_off(issue, ic, requester)
+            issue_move(issue=issue, to_stage=Stage.COMPLETED, by=ic)
+        else:
+            issue_move(issue=issue, to_stage=Stage.COMPLETED, by=ic, reason="Deployed and verified in production.")
+    # The services only take an open milestone, not a date: put the issue back where it was worked.
+    if plan.startswith("ended") or plan == "closed_ended":
+        issue_update(issue=issue, by=ic, milestone=ms.ended)
+    elif plan == "closed_old":
+        issue_update(issue=issue, by=ic, milestone=ms.old)
+    if spec.rollover_reason:
+        issue_update(issue=issue, by=ic, rollover_reason=spec.rollover_reason)
+    if plan.startswith("closed"):
+        comment_create(issue=issue, author=ic, body="Done and verified; closing. Comment here if anything looks off.")
+        issue_close(issue=issue, by=ic)
+
+
+def _window(spec: Spec, index: int, ms: DemoMilestones) -> tuple[datetime.datetime, datetime.datetime]:
+    """When the issue was filed and when its last recorded step happened."""
+    now = timezone.now()
+    jitter = datetime.timedelta(days=index % 5, hours=(index * 7) % 9)
+    plan = spec.plan
+    if plan == "00":
+        return now - datetime.timedelta(days=1 + index % 4, hours=(index * 5) % 11), now - datetime.timedelta(hours=1)
+    if plan in ("01", "02", "03"):
+        return now - datetime.timedelta(days=6) - jitter, now - datetime.timedelta(hours=2 + index % 5)
+    if plan.startswith("ended") or plan == "closed_ended":
+        return _at(ms.ended.start_date, 9) - jitter, _at(ms.ended.due_date, 16)
+    if plan == "closed_old":
+        return _at(ms.old.start_date, 9) - jitter, _at(ms.old.due_date, 16)
+    return _at(ms.current.start_date, 9) - datetime.timedelta(days=3) - jitter, now - datetime.timedelta(hours=1)
+
+
+def _backdate(issue: Issue, start: datetime.datetime, end: datetime.datetime) -> None:
+    """Spread the issue's recorded steps, in the order they happened, evenly between `start` and `end`."""
+    end = min(end, timezone.now())
+    start = min(start, end - datetime.timedelta(hours=1))
+    rows = sorted(
+        itertools.chain(
+            ((t.at, 0, t.pk, t) for t in IssueTransition.objects.filter(issue=issue)),
+            ((e.at, 1, e.pk, e) for e in IssueEvent.objects.filter(issue=issue)),
+            ((c.created_at, 2, c.pk, c) for c in Comment.objects.filter(issue=issue)),
+        ),
+        key=lambda row: row[:3],
+    )
+    step = (end - start) / (len(rows) or 1)
+    stamped: dict[type, list] = {IssueTransition: [], IssueEvent: [], Comment: []}
+    closed_at = signed_off_at = None
+    for k, (_, _, _, row) in enumerate(rows, start=1):
+        when = start + step * k
+        if isinstance(row, Comment):
+            row.created_at = when
+        else:
+            row.at = when
+        if isinstance(row, IssueEvent) and row.kind == EventKind.CLOSED:
+            closed_at = when
+        if isinstance(row, IssueEvent) and row.kind == EventKind.SIGNED_OFF:
+            signed_off_at = when
+        stamped[type(row)].append(row)
+    IssueTransition.objects.bulk_update(stamped[IssueTransition], ["at"])
+    IssueEvent.objects.bulk_update(stamped[IssueEvent], ["at"])
+    Comment.objects.bulk_update(stamped[Comment], ["created_at"])
+    changes = {"created_at": start, "updated_at": end}
+    if closed_at:
+        changes["closed_at"] = closed_at
+    if signed_off_at:
+        changes["signed_off_at"] = signed_off_at
+    # A queryset update: these are history stamps, not a change the services should record.
+    Issue.objects.filter(pk=issue.pk).update(**changes)
