@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from labels.models import Label
-from labels.services import labels_attach, taxonomy_seed
+from labels.services import PRIO_ORDER, labels_attach, taxonomy_seed
 from milestones.models import Milestone
 from milestones.selectors import cadence_period, milestone_current, milestone_next
 from milestones.services import (
@@ -361,8 +361,14 @@ def _issue_build(spec: Spec, index: int, users: dict, ms: DemoMilestones) -> Iss
     ic = users[spec.assignee or IC_USERNAMES[index % len(IC_USERNAMES)]]
     issue = issue_create(
         requester=requester, title=spec.title, description=DESCRIPTIONS[spec.request_type].format(title=spec.title),
-        request_type=spec.request_type, confidential=spec.confidential, labels=spec.labels,
+        request_type=spec.request_type, confidential=spec.confidential,
+        labels=[name for name in spec.labels if name not in PRIO_ORDER],
     )  # fmt: skip
+    # Sales Systems prioritisation moves one step at a time, as the team would have moved it.
+    held = [name for name in spec.labels if name in PRIO_ORDER]
+    if held:
+        for step in PRIO_ORDER[: PRIO_ORDER.index(held[0]) + 1]:
+            labels_attach(issue=issue, labels=[Label.objects.get(name=step)], by=requester)
     priority = PRIORITIES[index % len(PRIORITIES)]
     if priority and spec.plan != "00":
         labels_attach(issue=issue, labels=[Label.objects.get(name=priority)], by=ic)
