@@ -117,7 +117,7 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="MktgOps Portal <mktgops-
 
 # Celery: Redis is broker and result backend when REDIS_URL is set; otherwise tasks run eagerly.
 REDIS_URL = env("REDIS_URL", default="")
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
 CELERY_RESULT_BACKEND = REDIS_URL or None
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
