@@ -209,10 +209,11 @@ def _map_columns(header: list[str], result: ListImportResult) -> dict[str, int]:
         positions[canonical] = found
         result.columns[canonical] = header[found].strip()
     if missing:
-        if len(header) <= 1:
+        if len(missing) == len(REQUIRED_COLUMNS):
             result.file_error = (
-                "This does not look like a CSV file with columns: the first row has a single column "
-                f"(“{(header[0] if header else '')[:60]}”). Export the list as comma-separated CSV with a header row."
+                "This does not look like a CSV list of leads: its first row "
+                f"(“{','.join(header)[:60]}”) names none of the columns First Name, Last Name, Email, Company, "
+                "Initial Source. Export the list as comma-separated CSV with a header row."
             )
         else:
             result.file_error = (
