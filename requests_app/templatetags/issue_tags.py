@@ -54,3 +54,11 @@ def sort_link(context, key: str, title: str):
     else:
         target, arrow = (f"-{key}" if key in ("created", "updated", "weight") else key), ""
     return format_html('<a href="{}" class="sort">{}{}</a>', query_with(context, sort=target), title, arrow)
+
+
+@register.filter
+def person(user, fallback: str = "") -> str:
+    """A user's full name, else username; `fallback` when there is no user."""
+    if user is None:
+        return fallback
+    return user.get_full_name() or user.get_username()

@@ -189,6 +189,12 @@ def issue_action(request, pk, action):
     if spec is None:
         raise Http404("No such action.")
     perms = selectors.issue_permissions(request.user, issue)
+    if action == "reopen" and perms.reopen_needs_manager and not perms.can_reopen and perms.can_view:
+        # The no-reopen rule's own words (comment and ping the DRI) come from the service.
+        try:
+            services.issue_reopen(issue=issue, by=request.user, reason=request.POST.get("reason", ""))
+        except services.IssueError as exc:
+            return _render_detail(request, issue, error=str(exc), error_action=action, status=403)
     if not getattr(perms, spec.permission):
         return _render_detail(request, issue, status=403, error_action=action,
                               error="You can't do that on this issue: the page shows what you can do.")
