@@ -18,8 +18,17 @@ from requests_app.selectors import initial_source_statuses, mktgops_users
 
 # The handbook's tech-stack tools; their labels are what a bug request's "affected tools" attaches.
 TOOL_LABEL_NAMES = [
-    "Marketo", "Bizible", "Demandbase", "Drift", "LeanData", "LinkedIn Sales Navigator", "Outreach-io",
-    "PathFactory", "ZoomInfo", "Smartling", "On24",
+    "Marketo",
+    "Bizible",
+    "Demandbase",
+    "Drift",
+    "LeanData",
+    "LinkedIn Sales Navigator",
+    "Outreach-io",
+    "PathFactory",
+    "ZoomInfo",
+    "Smartling",
+    "On24",
 ]
 
 CONFIDENTIAL_HELP = (
@@ -110,8 +119,11 @@ class BugRequestForm(RequestForm):
     expected = _text(label="What did you expect to happen?")
     steps = _text(label="Steps to reproduce", help_text="Numbered steps someone else can follow, with links.")
     affected_tools = forms.ModelMultipleChoiceField(
-        queryset=Label.objects.none(), required=False, widget=forms.CheckboxSelectMultiple,
-        label="Affected tools", help_text="Their labels go on the request.",
+        queryset=Label.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Affected tools",
+        help_text="Their labels go on the request.",
     )
     started = forms.CharField(
         max_length=200, label="When did it start?", help_text="A date and time, or “since the 3 May Marketo release”."
@@ -190,7 +202,9 @@ class ListImportRequestForm(RequestForm):
         max_length=255, label="Event or source", help_text="e.g. “AWS re:Invent 2026 booth scans”."
     )
     initial_source = forms.ModelChoiceField(
-        queryset=InitialSource.objects.none(), to_field_name="name", label="Initial Source for the list",
+        queryset=InitialSource.objects.none(),
+        to_field_name="name",
+        label="Initial Source for the list",
         help_text="Active values of the handbook's Initial Source table.",
     )
     consent_basis = forms.ChoiceField(choices=CONSENT_BASES, label="Consent basis")
@@ -272,24 +286,50 @@ class RequestKind:
 
 
 REQUEST_KINDS = [
-    RequestKind("bug", RequestType.BUG, BugRequestForm, "Report a bug",
-                "Something in Marketo, Bizible or another tool of our stack is broken, wrong or missing data."),
-    RequestKind("process-change", RequestType.PROCESS_CHANGE, ProcessChangeRequestForm, "Change a process",
-                "A workflow, routing rule, field or hand-off should work differently from now on."),
-    RequestKind("tool-evaluation", RequestType.TOOL_EVALUATION, ToolEvaluationRequestForm, "Evaluate a new tool",
-                "You want a tool added to the marketing tech stack; MktgOps runs the eight-step evaluation."),
-    RequestKind("list-import", RequestType.LIST_IMPORT, ListImportRequestForm, "Import a list",
-                "You have leads from an event or another source to load; the CSV is checked before it is filed."),
-    RequestKind("general", RequestType.GENERAL, GeneralRequestForm, "Something else",
-                "Questions, reports, help with a campaign set-up: anything that is none of the above."),
+    RequestKind(
+        "bug",
+        RequestType.BUG,
+        BugRequestForm,
+        "Report a bug",
+        "Something in Marketo, Bizible or another tool of our stack is broken, wrong or missing data.",
+    ),
+    RequestKind(
+        "process-change",
+        RequestType.PROCESS_CHANGE,
+        ProcessChangeRequestForm,
+        "Change a process",
+        "A workflow, routing rule, field or hand-off should work differently from now on.",
+    ),
+    RequestKind(
+        "tool-evaluation",
+        RequestType.TOOL_EVALUATION,
+        ToolEvaluationRequestForm,
+        "Evaluate a new tool",
+        "You want a tool added to the marketing tech stack; MktgOps runs the eight-step evaluation.",
+    ),
+    RequestKind(
+        "list-import",
+        RequestType.LIST_IMPORT,
+        ListImportRequestForm,
+        "Import a list",
+        "You have leads from an event or another source to load; the CSV is checked before it is filed.",
+    ),
+    RequestKind(
+        "general",
+        RequestType.GENERAL,
+        GeneralRequestForm,
+        "Something else",
+        "Questions, reports, help with a campaign set-up: anything that is none of the above.",
+    ),
 ]
 REQUEST_KINDS_BY_SLUG = {kind.slug: kind for kind in REQUEST_KINDS}
 
 
 # The issue page's actions.
 class CommentForm(forms.Form):
-    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), label="Comment",
-                           help_text="Markdown is supported.")
+    body = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}), label="Comment", help_text="Markdown is supported."
+    )
 
 
 class MoveForm(forms.Form):
@@ -315,19 +355,25 @@ class MoveForm(forms.Form):
 
 
 class TriageForm(forms.Form):
-    assignee = forms.ModelChoiceField(queryset=get_user_model().objects.none(), required=False,
-                                      empty_label="Unassigned")
+    assignee = forms.ModelChoiceField(
+        queryset=get_user_model().objects.none(), required=False, empty_label="Unassigned"
+    )
     milestone = forms.ModelChoiceField(queryset=None, required=False, empty_label="No milestone")
     weight = forms.IntegerField(min_value=0, max_value=1000, required=False)
-    business_owner = forms.ModelChoiceField(queryset=get_user_model().objects.none(), required=False,
-                                            empty_label="The requester", label="Business owner")
-    labels = forms.ModelMultipleChoiceField(queryset=Label.objects.none(), required=False,
-                                            widget=forms.SelectMultiple(attrs={"size": 8}))
+    business_owner = forms.ModelChoiceField(
+        queryset=get_user_model().objects.none(), required=False, empty_label="The requester", label="Business owner"
+    )
+    labels = forms.ModelMultipleChoiceField(
+        queryset=Label.objects.none(), required=False, widget=forms.SelectMultiple(attrs={"size": 8})
+    )
 
     def __init__(self, *args, issue, **kwargs):
         initial = {
-            "assignee": issue.assignee_id, "milestone": issue.milestone_id, "weight": issue.weight,
-            "business_owner": issue.business_owner_id, "labels": [lbl.pk for lbl in issue.labels.all()],
+            "assignee": issue.assignee_id,
+            "milestone": issue.milestone_id,
+            "weight": issue.weight,
+            "business_owner": issue.business_owner_id,
+            "labels": [lbl.pk for lbl in issue.labels.all()],
         }
         super().__init__(*args, initial=initial, **kwargs)
         self.fields["assignee"].queryset = mktgops_users()

@@ -248,12 +248,16 @@ def _check_row(row_number, row, result, email_rows, sources, list_source) -> Non
         known = sources.get(source.lower())
         if known is None:
             result.add_error(
-                row_number, "Initial Source", source,
+                row_number,
+                "Initial Source",
+                source,
                 f"“{source}” is not an Initial Source value. Use an Active value of the handbook's table.",
             )
         elif known[1] != "Active":
             result.add_error(
-                row_number, "Initial Source", source,
+                row_number,
+                "Initial Source",
+                source,
                 f"“{known[0]}” is an Inactive Initial Source and can't be imported. Use an Active value.",
             )
         elif list_source and known[0] != list_source:

@@ -24,9 +24,13 @@ def request_new(request, kind):
     if request.method == "POST" and form.is_valid():
         try:
             issue = services.request_submit(
-                requester=request.user, request_type=kind.request_type, title=form.cleaned_data["title"],
-                description=form.description(), confidential=form.cleaned_data.get("confidential", False),
-                labels=form.labels(), attachment=form.attachment(),
+                requester=request.user,
+                request_type=kind.request_type,
+                title=form.cleaned_data["title"],
+                description=form.description(),
+                confidential=form.cleaned_data.get("confidential", False),
+                labels=form.labels(),
+                attachment=form.attachment(),
                 attachment_rows=form.check.row_count if getattr(form, "check", None) else 0,
             )
         except (services.IssueError, LabelError) as exc:

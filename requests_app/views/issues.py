@@ -23,8 +23,14 @@ from requests_app.roles import user_is_mktgops
 
 PAGE_SIZE = 25
 # ?sort= values -> ordering; a leading "-" on the value reverses it.
-SORTS = {"id": "pk", "title": "title", "stage": "stage", "weight": "weight", "created": "created_at",
-         "updated": "updated_at"}
+SORTS = {
+    "id": "pk",
+    "title": "title",
+    "stage": "stage",
+    "weight": "weight",
+    "created": "created_at",
+    "updated": "updated_at",
+}
 DEFAULT_SORT = "-created"
 
 
@@ -53,28 +59,32 @@ def issue_list(request):
     filterset = IssueFilter(request.GET or None, queryset=issues)
     sort, ordering = _ordering(request.GET.get("sort", DEFAULT_SORT))
     page = Paginator(filterset.qs.order_by(*ordering), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "requests_app/issue_list.html", {
-        "page": page,
-        "filterset": filterset,
-        "filter_errors": filterset.form.errors if filterset.is_bound and not filterset.form.is_valid() else {},
-        "mine": mine,
-        "state": state,
-        "sort": sort,
-        "stages": Stage.choices,
-        "request_types": RequestType.choices,
-        "labels": label_list(),
-        "milestones": milestone_list(),
-        "assignees": selectors.mktgops_users(),
-        "selected": {
-            "stage": request.GET.getlist("stage"),
-            "request_type": request.GET.getlist("request_type"),
-            "label": request.GET.getlist("label"),
-            "assignee": request.GET.get("assignee", ""),
-            "milestone": request.GET.get("milestone", ""),
-            "confidential": request.GET.get("confidential", ""),
-            "q": request.GET.get("q", ""),
+    return render(
+        request,
+        "requests_app/issue_list.html",
+        {
+            "page": page,
+            "filterset": filterset,
+            "filter_errors": filterset.form.errors if filterset.is_bound and not filterset.form.is_valid() else {},
+            "mine": mine,
+            "state": state,
+            "sort": sort,
+            "stages": Stage.choices,
+            "request_types": RequestType.choices,
+            "labels": label_list(),
+            "milestones": milestone_list(),
+            "assignees": selectors.mktgops_users(),
+            "selected": {
+                "stage": request.GET.getlist("stage"),
+                "request_type": request.GET.getlist("request_type"),
+                "label": request.GET.getlist("label"),
+                "assignee": request.GET.get("assignee", ""),
+                "milestone": request.GET.get("milestone", ""),
+                "confidential": request.GET.get("confidential", ""),
+                "q": request.GET.get("q", ""),
+            },
         },
-    })
+    )
 
 
 def _issue_or_404(user, pk):
@@ -96,8 +106,9 @@ def _move_targets(issue, perms) -> list[str]:
     return targets
 
 
-def _render_detail(request, issue, *, bound: dict[str, Any] | None = None, error: str = "", error_action: str = "",
-                   status: int = 200):
+def _render_detail(
+    request, issue, *, bound: dict[str, Any] | None = None, error: str = "", error_action: str = "", status: int = 200
+):
     perms = selectors.issue_permissions(request.user, issue)
     targets = _move_targets(issue, perms)
     context = {
@@ -162,12 +173,18 @@ def _run(request, issue, name: str, data: dict):
     if name == "comment":
         services.comment_create(issue=issue, author=user, body=data["body"])
     elif name == "move":
-        services.issue_move(issue=issue, to_stage=data["to_stage"], by=user, reason=data["reason"],
-                            expected_stage=issue.stage)
+        services.issue_move(
+            issue=issue, to_stage=data["to_stage"], by=user, reason=data["reason"], expected_stage=issue.stage
+        )
     elif name == "triage":
         services.issue_update(
-            issue=issue, by=user, assignee=data["assignee"], milestone=data["milestone"], weight=data["weight"],
-            business_owner=data["business_owner"], labels=list(data["labels"]),
+            issue=issue,
+            by=user,
+            assignee=data["assignee"],
+            milestone=data["milestone"],
+            weight=data["weight"],
+            business_owner=data["business_owner"],
+            labels=list(data["labels"]),
         )
     elif name == "sign-off":
         services.issue_sign_off(issue=issue, by=user)
@@ -196,8 +213,13 @@ def issue_action(request, pk, action):
         except services.IssueError as exc:
             return _render_detail(request, issue, error=str(exc), error_action=action, status=403)
     if not getattr(perms, spec.permission):
-        return _render_detail(request, issue, status=403, error_action=action,
-                              error="You can't do that on this issue: the page shows what you can do.")
+        return _render_detail(
+            request,
+            issue,
+            status=403,
+            error_action=action,
+            error="You can't do that on this issue: the page shows what you can do.",
+        )
     form = _bind(request, issue, perms, action)
     bound = {spec.form_name: form} if spec.form_name else {}
     if not form.is_valid():
@@ -233,8 +255,12 @@ def attachment_download(request, pk, attachment_pk):
     attachment = selectors.attachment_get_for_user(request.user, pk, attachment_pk)
     if attachment is None:
         raise Http404("No such file is visible to you.")
-    response = FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.original_name,
-                            content_type="text/csv; charset=utf-8")
+    response = FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=True,
+        filename=attachment.original_name,
+        content_type="text/csv; charset=utf-8",
+    )
     # Personal data: never kept by a shared cache or the browser's disk cache.
     response["Cache-Control"] = "private, no-store"
     return response

@@ -58,18 +58,15 @@ TYPES = {
     "list-import": RequestType.LIST_IMPORT,
     "general": RequestType.GENERAL,
 }
-REQUIRED = [
-    (kind, field)
-    for kind, data in VALID.items()
-    for field in data
-] + [("list-import", "csv_file")]
+REQUIRED = [(kind, field) for kind, data in VALID.items() for field in data] + [("list-import", "csv_file")]
 
 
 def _post(client, kind, data, csv=None):
     payload = dict(data)
     if kind == "list-import":
-        payload.setdefault("csv_file", SimpleUploadedFile("leads.csv", csv or csv_bytes([lead(1), lead(2)]),
-                                                          content_type="text/csv"))
+        payload.setdefault(
+            "csv_file", SimpleUploadedFile("leads.csv", csv or csv_bytes([lead(1), lead(2)]), content_type="text/csv")
+        )
     return client.post(reverse("request-new-kind", args=[kind]), payload)
 
 
@@ -85,12 +82,14 @@ def test_chooser_lists_the_five_request_types_with_when_to_use_each(signed_in):
     html = response.content.decode()
     for kind in VALID:
         assert f'href="/requests/new/{kind}/"' in html
-    assert "Something in Marketo" in html and "anything that is none of the above" in html
+    assert "Something in Marketo" in html
+    assert "anything that is none of the above" in html
 
 
 def test_filing_needs_a_signed_in_user(client, taxonomy):
     response = client.post("/requests/new/general/", VALID["general"])
-    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    assert response.status_code == 302
+    assert "/accounts/login/" in response["Location"]
     assert not Issue.objects.exists()
 
 
@@ -102,7 +101,8 @@ def test_unknown_request_type_is_404(signed_in):
 def test_valid_submission_files_the_issue_in_triage_for_the_signed_in_requester(signed_in, requester_user, kind):
     response = _post(signed_in, kind, VALID[kind])
     issue = Issue.objects.get()
-    assert response.status_code == 302 and response["Location"] == f"/issues/{issue.pk}/"
+    assert response.status_code == 302
+    assert response["Location"] == f"/issues/{issue.pk}/"
     assert issue.stage == Stage.TRIAGE
     assert issue.requester == requester_user
     assert issue.request_type == TYPES[kind]
@@ -135,11 +135,14 @@ def test_list_import_is_confidential_labelled_and_keeps_its_checked_csv_privatel
     assert issue.confidential is True
     assert list(issue.labels.values_list("name", flat=True)) == ["MktgOps - List Import"]
     attachment = Attachment.objects.get(issue=issue)
-    assert attachment.original_name == "leads.csv" and attachment.row_count == 3
+    assert attachment.original_name == "leads.csv"
+    assert attachment.row_count == 3
     path = Path(attachment.file.path)
-    assert path.is_relative_to(Path(settings.PRIVATE_MEDIA_ROOT)) and path.read_bytes() == content
+    assert path.is_relative_to(Path(settings.PRIVATE_MEDIA_ROOT))
+    assert path.read_bytes() == content
     assert "leads.csv" not in path.name  # stored under a random name
-    assert "Conference" in issue.description and "3 rows" in issue.description
+    assert "Conference" in issue.description
+    assert "3 rows" in issue.description
 
 
 def test_list_import_ignores_an_attempt_to_file_it_public(signed_in):
@@ -151,7 +154,8 @@ def test_tool_evaluation_carries_the_handbooks_eight_steps_unticked(signed_in):
     _post(signed_in, "tool-evaluation", VALID["tool-evaluation"])
     steps = list(ChecklistItem.objects.filter(issue=Issue.objects.get()).order_by("position"))
     assert [s.text for s in steps] == TOOL_EVALUATION_STEPS
-    assert steps[0].text.startswith("Discovery") and steps[-1].text.startswith("Post-Implementation Review")
+    assert steps[0].text.startswith("Discovery")
+    assert steps[-1].text.startswith("Post-Implementation Review")
     assert not any(s.done for s in steps)
 
 
@@ -205,7 +209,8 @@ def test_text_with_an_email_address_suggests_confidential_before_saving(signed_i
     assert not Issue.objects.exists()
     html = response.content.decode()
     assert "mentions personal data (jane.doe@acme.com)" in html
-    assert "Mark confidential and file" in html and 'name="pii_acknowledged" value="on"' in html
+    assert "Mark confidential and file" in html
+    assert 'name="pii_acknowledged" value="on"' in html
 
 
 def test_text_with_a_phone_number_suggests_confidential_before_saving(signed_in):
@@ -222,8 +227,12 @@ def test_requester_may_file_it_as_it_is_after_the_suggestion(signed_in):
 
 
 def test_requester_may_take_the_suggestion_and_file_it_confidential(signed_in):
-    data = {**VALID["general"], "details": "Call me on +1 415 555 0100.", "pii_acknowledged": "on",
-            "confidential": "on"}
+    data = {
+        **VALID["general"],
+        "details": "Call me on +1 415 555 0100.",
+        "pii_acknowledged": "on",
+        "confidential": "on",
+    }
     _post(signed_in, "general", data)
     assert Issue.objects.get().confidential is True
 
@@ -232,10 +241,13 @@ def test_refused_csv_re_renders_its_problems_row_by_row_and_files_nothing(signed
     content = csv_bytes([lead(1), lead(2, source="Web Chat"), lead(3, email="not-an-email")])
     response = _post(signed_in, "list-import", VALID["list-import"], csv=content)
     assert response.status_code == 200
-    assert not Issue.objects.exists() and not Attachment.objects.exists()
+    assert not Issue.objects.exists()
+    assert not Attachment.objects.exists()
     html = response.content.decode()
     assert "2 problems in the file" in html
-    assert "<td>3</td><td>Initial Source</td>" in html and "Web Chat" in html and "Inactive" in html
+    assert "<td>3</td><td>Initial Source</td>" in html
+    assert "Web Chat" in html
+    assert "Inactive" in html
     assert "<td>4</td><td>Email</td>" in html
     # The other answers are kept for the second try.
     assert VALID["list-import"]["event_or_source"] in html

@@ -26,7 +26,9 @@ def test_list_shows_open_issues_with_stage_and_labels(client, requester_user, ta
     IssueFactory(title="Old closed one", closed_at=timezone.now())
     client.force_login(requester_user)
     html = body(client.get("/issues/"))
-    assert "Fix Bizible touchpoints" in html and "02: Ready for Assignment" in html and "Bizible" in html
+    assert "Fix Bizible touchpoints" in html
+    assert "02: Ready for Assignment" in html
+    assert "Bizible" in html
     assert "Old closed one" not in html
     assert "Old closed one" in body(client.get("/issues/?state=closed"))
 
@@ -36,7 +38,8 @@ def test_my_requests_lists_only_the_signed_in_requesters_issues(client, requeste
     IssueFactory(requester=other_requester, title="Theirs")
     client.force_login(requester_user)
     html = body(client.get("/issues/?mine=1"))
-    assert "Mine" in html and "Theirs" not in html
+    assert "Mine" in html
+    assert "Theirs" not in html
     assert "<h1>My requests</h1>" in html
     assert "Theirs" in body(client.get("/issues/"))
 
@@ -75,7 +78,8 @@ def test_filters_and_sort_are_kept_in_the_pagination_and_sort_links(client, ic_u
     response = client.get("/issues/?request_type=bug&sort=title")
     page = response.context["page"]
     assert [i.title for i in page.object_list][:3] == ["Issue 00", "Issue 01", "Issue 02"]
-    assert len(page.object_list) == 25 and page.paginator.num_pages == 2
+    assert len(page.object_list) == 25
+    assert page.paginator.num_pages == 2
     html = body(response)
     assert 'href="?request_type=bug&amp;sort=title&amp;page=2"' in html
     assert 'href="?request_type=bug&amp;sort=-title"' in html  # the Title header reverses the sort
@@ -103,7 +107,8 @@ def test_list_runs_a_constant_number_of_queries(client, ic_user, taxonomy, djang
     # filter's label and milestone lookups
     with django_assert_num_queries(10):
         response = client.get("/issues/?label=Marketo&sort=title")
-    assert response.status_code == 200 and len(response.context["page"].object_list) == min(count, 25)
+    assert response.status_code == 200
+    assert len(response.context["page"].object_list) == min(count, 25)
 
 
 # --- /issues/{id}/ ---------------------------------------------------------------------------
@@ -111,19 +116,22 @@ def test_list_runs_a_constant_number_of_queries(client, ic_user, taxonomy, djang
 
 def test_page_shows_description_labels_stage_milestone_weight_and_one_timeline(client, ic_user, taxonomy):
     milestone = factories.current_milestone()
-    issue = IssueFactory(description="### What happened\n\nThe **sync** broke.", weight=5, milestone=milestone,
-                         assignee=ic_user)
+    issue = IssueFactory(
+        description="### What happened\n\nThe **sync** broke.", weight=5, milestone=milestone, assignee=ic_user
+    )
     issue.labels.add(taxonomy["Marketo"])
     issue_move(issue=issue, to_stage=Stage.IN_PROGRESS, by=ic_user)
     CommentFactory(issue=issue, author=ic_user, body="Looking at it **now**.")
     IssueEvent.objects.create(issue=issue, by=ic_user, kind=EventKind.LABEL_ADDED, new_value="Marketo")
     client.force_login(ic_user)
     html = body(client.get(f"/issues/{issue.pk}/"))
-    assert "<h3>What happened</h3>" in html and "<strong>sync</strong>" in html
-    assert "MktgOps::04: In Progress" in html and milestone.title in html and "<dd>5</dd>" in html
+    assert "<h3>What happened</h3>" in html
+    assert "<strong>sync</strong>" in html
+    assert "MktgOps::04: In Progress" in html
+    assert milestone.title in html
+    assert "<dd>5</dd>" in html
     timeline = html.split('id="timeline"', 1)[1]
-    moved, commented, labelled = (timeline.index(s) for s in ("moved it from", "<strong>now</strong>",
-                                                               "added label"))
+    moved, commented, labelled = (timeline.index(s) for s in ("moved it from", "<strong>now</strong>", "added label"))
     assert moved < commented < labelled  # one timeline, in time order
 
 
@@ -167,7 +175,8 @@ def test_comment_is_added_to_the_timeline(client, requester_user):
     issue = IssueFactory(requester=requester_user)
     client.force_login(requester_user)
     response = client.post(f"/issues/{issue.pk}/comment/", {"body": "Any news?"})
-    assert response.status_code == 302 and response["Location"] == f"/issues/{issue.pk}/#timeline"
+    assert response.status_code == 302
+    assert response["Location"] == f"/issues/{issue.pk}/#timeline"
     assert Comment.objects.get(issue=issue).body == "Any news?"
 
 
@@ -175,7 +184,8 @@ def test_empty_comment_re_renders_with_its_error(client, requester_user):
     issue = IssueFactory(requester=requester_user)
     client.force_login(requester_user)
     response = client.post(f"/issues/{issue.pk}/comment/", {"body": ""})
-    assert response.status_code == 200 and response.context["comment_form"].errors["body"]
+    assert response.status_code == 200
+    assert response.context["comment_form"].errors["body"]
     assert not Comment.objects.exists()
 
 
@@ -194,7 +204,8 @@ def test_move_that_needs_a_reason_re_renders_asking_for_it(client, ic_user, stag
     issue = IssueFactory()
     client.force_login(ic_user)
     response = client.post(f"/issues/{issue.pk}/move/", {"to_stage": stage, "reason": " "})
-    assert response.status_code == 200 and response.context["move_form"].errors["reason"]
+    assert response.status_code == 200
+    assert response.context["move_form"].errors["reason"]
     issue.refresh_from_db()
     assert issue.stage == Stage.TRIAGE
 
@@ -208,7 +219,8 @@ def test_refused_move_re_renders_with_the_domain_message_and_409(client, ic_user
     assert "it has no assignee and it is not in the current milestone" in html
     assert 'role="alert"' in html
     issue.refresh_from_db()
-    assert issue.stage == Stage.TRIAGE and not IssueTransition.objects.exists()
+    assert issue.stage == Stage.TRIAGE
+    assert not IssueTransition.objects.exists()
 
 
 def test_requester_cannot_move_their_issue(client, requester_user):
@@ -224,10 +236,15 @@ def test_ic_triages_assignee_milestone_weight_and_labels(client, ic_user, taxono
     milestone = factories.future_milestone()
     issue = IssueFactory()
     client.force_login(ic_user)
-    response = client.post(f"/issues/{issue.pk}/triage/", {
-        "assignee": ic_user.pk, "milestone": milestone.pk, "weight": "8",
-        "labels": [taxonomy["Marketo"].pk, taxonomy["MktgOpsPriority::High"].pk],
-    })
+    response = client.post(
+        f"/issues/{issue.pk}/triage/",
+        {
+            "assignee": ic_user.pk,
+            "milestone": milestone.pk,
+            "weight": "8",
+            "labels": [taxonomy["Marketo"].pk, taxonomy["MktgOpsPriority::High"].pk],
+        },
+    )
     assert response.status_code == 302
     issue.refresh_from_db()
     assert (issue.assignee, issue.milestone, issue.weight) == (ic_user, milestone, 8)
@@ -242,7 +259,8 @@ def test_assignee_picker_offers_only_mktgops_users(client, ic_user, requester_us
     offered = set(client.get(f"/issues/{issue.pk}/").context["triage_form"].fields["assignee"].queryset)
     assert offered == {ic_user, manager_user}
     response = client.post(f"/issues/{issue.pk}/triage/", {"assignee": requester_user.pk})
-    assert response.status_code == 200 and "assignee" in response.context["triage_form"].errors
+    assert response.status_code == 200
+    assert "assignee" in response.context["triage_form"].errors
 
 
 def test_milestone_picker_offers_open_milestones_only(client, ic_user):
@@ -250,15 +268,19 @@ def test_milestone_picker_offers_open_milestones_only(client, ic_user):
     issue = IssueFactory()
     client.force_login(ic_user)
     offered = list(client.get(f"/issues/{issue.pk}/").context["triage_form"].fields["milestone"].queryset)
-    assert offered == [current, future] and past not in offered
+    assert offered == [current, future]
+    assert past not in offered
 
 
 def test_two_labels_of_one_scope_are_refused_with_the_label_rule(client, ic_user, taxonomy):
     issue = IssueFactory()
     client.force_login(ic_user)
-    response = client.post(f"/issues/{issue.pk}/triage/", {
-        "labels": [taxonomy["MktgOpsPriority::High"].pk, taxonomy["MktgOpsPriority::Low"].pk],
-    })
+    response = client.post(
+        f"/issues/{issue.pk}/triage/",
+        {
+            "labels": [taxonomy["MktgOpsPriority::High"].pk, taxonomy["MktgOpsPriority::Low"].pk],
+        },
+    )
     assert response.status_code == 409
     assert "share the scope MktgOpsPriority::" in body(response)
     assert not issue.labels.exists()
@@ -270,7 +292,8 @@ def test_business_owner_signs_off_in_review(client, requester_user, ic_user):
     assert f'action="/issues/{issue.pk}/sign-off/"' in body(client.get(f"/issues/{issue.pk}/"))
     assert client.post(f"/issues/{issue.pk}/sign-off/").status_code == 302
     issue.refresh_from_db()
-    assert issue.signed_off_by == requester_user and issue.signed_off_at is not None
+    assert issue.signed_off_by == requester_user
+    assert issue.signed_off_at is not None
 
 
 def test_sign_off_outside_review_is_refused(client, requester_user):
@@ -295,11 +318,15 @@ def test_requester_closes_and_reopens_in_the_same_milestone(client, requester_us
 
 def test_issue_closed_in_a_previous_milestone_is_not_reopened_by_its_requester(client, requester_user):
     factories.current_milestone()
-    issue = IssueFactory(requester=requester_user, closed_at=timezone.now() - datetime.timedelta(days=20),
-                         closed_in_milestone=factories.past_milestone())
+    issue = IssueFactory(
+        requester=requester_user,
+        closed_at=timezone.now() - datetime.timedelta(days=20),
+        closed_in_milestone=factories.past_milestone(),
+    )
     client.force_login(requester_user)
     html = body(client.get(f"/issues/{issue.pk}/"))
-    assert f'action="/issues/{issue.pk}/reopen/"' not in html and "ping the MktgOps DRI" in html
+    assert f'action="/issues/{issue.pk}/reopen/"' not in html
+    assert "ping the MktgOps DRI" in html
     response = client.post(f"/issues/{issue.pk}/reopen/", {"reason": "please"})
     assert response.status_code == 403
     assert "Comment on it with your question and ping the MktgOps DRI" in body(response)
@@ -309,11 +336,13 @@ def test_issue_closed_in_a_previous_milestone_is_not_reopened_by_its_requester(c
 
 def test_manager_reopens_an_issue_from_a_previous_milestone_only_with_a_reason(client, manager_user):
     factories.current_milestone()
-    issue = IssueFactory(closed_at=timezone.now() - datetime.timedelta(days=20),
-                         closed_in_milestone=factories.past_milestone())
+    issue = IssueFactory(
+        closed_at=timezone.now() - datetime.timedelta(days=20), closed_in_milestone=factories.past_milestone()
+    )
     client.force_login(manager_user)
     response = client.post(f"/issues/{issue.pk}/reopen/", {"reason": ""})
-    assert response.status_code == 409 and "give a reason to reopen it" in body(response)
+    assert response.status_code == 409
+    assert "give a reason to reopen it" in body(response)
     assert client.post(f"/issues/{issue.pk}/reopen/", {"reason": "Regression"}).status_code == 302
     issue.refresh_from_db()
     assert issue.closed_at is None
@@ -338,23 +367,25 @@ def test_unknown_action_is_404_and_get_is_refused(client, ic_user):
 
 
 def test_mktgops_ticks_an_evaluation_step_and_who_and_when_is_kept(client, requester_user, ic_user):
-    issue = request_submit(requester=requester_user, request_type="tool_evaluation", title="Eval",
-                           description="x")
+    issue = request_submit(requester=requester_user, request_type="tool_evaluation", title="Eval", description="x")
     step = ChecklistItem.objects.get(issue=issue, position=1)
     client.force_login(ic_user)
     html = body(client.get(f"/issues/{issue.pk}/"))
-    assert "Discovery - understand the request" in html and "Post-Implementation Review &amp; Retro" in html
+    assert "Discovery - understand the request" in html
+    assert "Post-Implementation Review &amp; Retro" in html
     assert client.post(f"/issues/{issue.pk}/checklist/{step.pk}/", {"done": "1"}).status_code == 302
     step.refresh_from_db()
-    assert step.done and step.done_by == ic_user and step.done_at is not None
+    assert step.done
+    assert step.done_by == ic_user
+    assert step.done_at is not None
     client.post(f"/issues/{issue.pk}/checklist/{step.pk}/", {"done": "0"})
     step.refresh_from_db()
-    assert not step.done and step.done_by is None
+    assert not step.done
+    assert step.done_by is None
 
 
 def test_requester_cannot_tick_an_evaluation_step(client, requester_user):
-    issue = request_submit(requester=requester_user, request_type="tool_evaluation", title="Eval",
-                           description="x")
+    issue = request_submit(requester=requester_user, request_type="tool_evaluation", title="Eval", description="x")
     step = ChecklistItem.objects.get(issue=issue, position=1)
     client.force_login(requester_user)
     assert f"/checklist/{step.pk}/" not in body(client.get(f"/issues/{issue.pk}/"))

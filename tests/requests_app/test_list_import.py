@@ -10,8 +10,13 @@ from requests_app.list_import import check_list_import
 from requests_app.models import Attachment, Issue
 from tests.requests_app.conftest import HEADER, csv_bytes, lead
 
-SOURCES = {"Conference": "Active", "Owned Event": "Active", "Webcast": "Active", "Web Chat": "Inactive",
-           "Promotion": "Inactive"}
+SOURCES = {
+    "Conference": "Active",
+    "Owned Event": "Active",
+    "Webcast": "Active",
+    "Web Chat": "Inactive",
+    "Promotion": "Inactive",
+}
 
 
 def check(data: bytes, **kwargs):
@@ -24,8 +29,11 @@ def messages(result):
 
 def test_a_valid_file_passes_with_its_row_count():
     result = check(csv_bytes([lead(1), lead(2)]))
-    assert result.ok and result.row_count == 2 and result.encoding == "UTF-8"
-    assert result.errors == [] and result.file_error == ""
+    assert result.ok
+    assert result.row_count == 2
+    assert result.encoding == "UTF-8"
+    assert result.errors == []
+    assert result.file_error == ""
 
 
 def test_a_valid_10000_row_file_is_accepted_quickly():
@@ -50,7 +58,8 @@ def test_header_spellings_are_matched_loosely():
     header = ["first_name", "LastName", "E-mail", "company name", "Person Source"]
     result = check(csv_bytes([["Ada", "Lovelace", "ada@example.com", "Acme", "Conference"]], header=header))
     assert result.ok
-    assert result.columns["Email"] == "E-mail" and result.columns["Initial Source"] == "Person Source"
+    assert result.columns["Email"] == "E-mail"
+    assert result.columns["Initial Source"] == "Person Source"
 
 
 def test_an_inactive_initial_source_is_refused_naming_the_value_and_the_row():
@@ -96,8 +105,10 @@ def test_test_leads_are_flagged_but_not_refused():
 def test_only_the_first_hundred_errors_are_listed_and_the_rest_counted():
     result = check(csv_bytes([lead(n, email=f"bad{n}") for n in range(250)]))
     assert len(result.errors) == list_import.MAX_REPORTED == 100
-    assert result.error_count == 250 and result.errors_not_shown == 150
-    assert result.errors[0].row == 2 and result.errors[-1].row == 101
+    assert result.error_count == 250
+    assert result.errors_not_shown == 150
+    assert result.errors[0].row == 2
+    assert result.errors[-1].row == 101
 
 
 def test_an_empty_file_is_refused():
@@ -122,7 +133,8 @@ def test_a_header_without_leads_is_refused():
 )
 def test_a_file_that_is_not_csv_is_refused(data, says):
     result = check(data)
-    assert not result.ok and says in result.file_error
+    assert not result.ok
+    assert says in result.file_error
 
 
 def test_a_file_that_is_not_utf8_is_refused_saying_it_reads_as_latin1():
@@ -130,13 +142,15 @@ def test_a_file_that_is_not_utf8_is_refused_saying_it_reads_as_latin1():
     result = check(data)
     assert not result.ok
     assert result.file_error.startswith("The file is not UTF-8: byte 0xEB on row 2")
-    assert "Latin-1 (Windows-1252)" in result.file_error and "“ë”" in result.file_error
+    assert "Latin-1 (Windows-1252)" in result.file_error
+    assert "“ë”" in result.file_error
     assert "CSV UTF-8" in result.file_error
 
 
 def test_a_utf8_file_with_a_byte_order_mark_is_read_and_says_so():
     result = check(csv_bytes([["Zoë", "Müller", "zoe@example.com", "Café GmbH", "Conference", ""]], bom=True))
-    assert result.ok and result.encoding == "UTF-8 with BOM"
+    assert result.ok
+    assert result.encoding == "UTF-8 with BOM"
     assert result.columns["First Name"] == "First Name"  # the BOM is not part of the first header
     assert any("byte-order mark" in note for note in result.notes)
 
@@ -173,7 +187,8 @@ def test_a_file_over_50000_rows_is_refused():
 def test_exactly_50000_rows_are_accepted():
     data = csv_bytes([["A", "B", f"a{n}@x.io", "C", "Conference", ""] for n in range(50_000)])
     result = check(data)
-    assert result.ok and result.row_count == 50_000
+    assert result.ok
+    assert result.row_count == 50_000
 
 
 def test_a_broken_quote_is_refused_with_its_row():
@@ -195,8 +210,12 @@ def signed_in(client, requester_user, taxonomy):
     return client
 
 
-FORM = {"title": "Booth scans", "event_or_source": "DevOpsDays", "initial_source": "Conference",
-        "consent_basis": "opt_in"}
+FORM = {
+    "title": "Booth scans",
+    "event_or_source": "DevOpsDays",
+    "initial_source": "Conference",
+    "consent_basis": "opt_in",
+}
 
 
 def _upload(client, data: bytes, name="leads.csv"):
@@ -224,7 +243,8 @@ def test_form_explains_a_refused_file_and_files_nothing(signed_in, data, says):
     response = _upload(signed_in, data)
     assert response.status_code == 200
     assert says in " ".join(response.context["form"].errors["csv_file"])
-    assert not Issue.objects.exists() and not Attachment.objects.exists()
+    assert not Issue.objects.exists()
+    assert not Attachment.objects.exists()
 
 
 @pytest.mark.django_db
