@@ -344,7 +344,8 @@ class MoveForm(forms.Form):
 
     def __init__(self, *args, targets: list[str], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["to_stage"].choices = [(s, Stage(s).label) for s in targets]
+        # No stage preselected: a move is a decision, not a default.
+        self.fields["to_stage"].choices = [("", "Choose a stage…"), *((s, Stage(s).label) for s in targets)]
 
     def clean(self):
         cleaned = super().clean()

@@ -151,7 +151,7 @@ def test_ic_sees_move_with_only_the_allowed_targets_and_triage(client, ic_user):
     client.force_login(ic_user)
     response = client.get(f"/issues/{issue.pk}/")
     choices = [value for value, _ in response.context["move_form"].fields["to_stage"].choices]
-    assert choices == ["01", "02", "03", "04", "07"]
+    assert choices == ["", "01", "02", "03", "04", "07"]
     assert response.context["triage_form"] is not None
 
 
@@ -159,7 +159,7 @@ def test_a_blocked_issue_offers_only_the_stage_it_came_from(client, ic_user):
     issue = IssueFactory(stage=Stage.BLOCKED, blocked_from=Stage.READY)
     client.force_login(ic_user)
     response = client.get(f"/issues/{issue.pk}/")
-    assert [v for v, _ in response.context["move_form"].fields["to_stage"].choices] == ["02"]
+    assert [v for v, _ in response.context["move_form"].fields["to_stage"].choices] == ["", "02"]
 
 
 def test_completed_issue_can_be_moved_back_only_by_a_manager(client, ic_user, manager_user):
@@ -168,7 +168,7 @@ def test_completed_issue_can_be_moved_back_only_by_a_manager(client, ic_user, ma
     assert client.get(f"/issues/{issue.pk}/").context["move_form"] is None
     client.force_login(manager_user)
     form = client.get(f"/issues/{issue.pk}/").context["move_form"]
-    assert [v for v, _ in form.fields["to_stage"].choices] == ["04"]
+    assert [v for v, _ in form.fields["to_stage"].choices] == ["", "04"]
 
 
 def test_comment_is_added_to_the_timeline(client, requester_user):
