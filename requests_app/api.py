@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from requests_app import selectors, services
 from requests_app.filters import IssueFilter
 from requests_app.serializers import (
+    AttachmentSerializer,
     IssueCreateSerializer,
     IssueMoveSerializer,
     IssueSerializer,
@@ -72,6 +73,13 @@ class IssueViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             expected_stage=v.get("expected_stage"),
         )
         return Response(IssueSerializer(self._reload(issue)).data)
+
+    @extend_schema(responses={200: AttachmentSerializer(many=True)})
+    @action(detail=True, methods=["get"])
+    def attachments(self, request, pk=None):
+        """The issue's files (the list-import CSV); hidden issues answer 404 like the issue itself."""
+        issue = self.get_object()
+        return Response(AttachmentSerializer(issue.attachments.all(), many=True).data)
 
     def _reload(self, issue):
         return selectors.issues_with_card_data(selectors.issues_visible_to(self.request.user)).get(pk=issue.pk)

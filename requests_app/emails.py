@@ -16,7 +16,16 @@ def issue_stage_email_send(*, issue_id: int, to_stage: str, reason: str = "") ->
     issue = Issue.objects.select_related("requester").filter(pk=issue_id).first()
     if issue is None or to_stage not in SUBJECTS or not issue.requester.email:
         return False
-    context = {"issue": issue, "reason": reason, "stage": Stage(to_stage), "site_url": settings.SITE_URL}
+    # Who made the move, so the requester knows whom they are answering.
+    last_move = issue.transitions.filter(to_stage=to_stage).select_related("by").order_by("-at", "-pk").first()
+    mover = (last_move.by.get_full_name() or last_move.by.get_username()) if last_move and last_move.by else ""
+    context = {
+        "issue": issue,
+        "reason": reason,
+        "stage": Stage(to_stage),
+        "site_url": settings.SITE_URL,
+        "mover": mover,
+    }
     send_mail(
         subject=SUBJECTS[to_stage].format(pk=issue.pk, title=issue.title)[:200],
         message=render_to_string("emails/issue_stage.txt", context),

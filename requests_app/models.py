@@ -1,4 +1,8 @@
+import os
+import uuid
+
 from django.conf import settings
+from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -322,3 +326,74 @@ class IssueEvent(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.issue_id} {self.kind}"
+
+
+class PrivateStorage(FileSystemStorage):
+    """Uploads with personal data: a directory no URL maps to; only the download view reads it.
+
+    The location is read from settings on each use (not once at import), so it follows
+    PRIVATE_MEDIA_ROOT wherever it is set.
+    """
+
+    @property
+    def base_location(self):
+        return str(settings.PRIVATE_MEDIA_ROOT)
+
+    @property
+    def location(self):
+        return os.path.abspath(self.base_location)
+
+    def url(self, name):
+        raise ValueError("Private files have no URL; link to the download view instead.")
+
+
+def private_storage() -> PrivateStorage:
+    return PrivateStorage()
+
+
+def _attachment_path(instance: "Attachment", filename: str) -> str:
+    # A random name on disk: the requester's file name is kept in `original_name` only.
+    return f"issues/{instance.issue_id}/{uuid.uuid4().hex}.csv"
+
+
+class Attachment(models.Model):
+    """A file filed with a request (the list-import CSV). Downloaded only by those who may see the issue."""
+
+    issue = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(storage=private_storage, upload_to=_attachment_path, max_length=255)
+    original_name = models.CharField(max_length=255)
+    size = models.PositiveIntegerField()
+    row_count = models.PositiveIntegerField(default=0)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["uploaded_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+    def get_absolute_url(self) -> str:
+        return reverse("issue-attachment", args=[self.issue_id, self.pk])
+
+
+class ChecklistItem(models.Model):
+    """One step of a checklist an issue carries (the tool evaluation's eight steps); MktgOps ticks them."""
+
+    issue = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="checklist")
+    position = models.PositiveSmallIntegerField()
+    text = models.CharField(max_length=255)
+    done = models.BooleanField(default=False)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(fields=["issue", "position"], name="unique_checklist_position"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.issue_id} {self.position}. {self.text}"

@@ -150,3 +150,53 @@ def epic_list():
     return Epic.objects.annotate(
         issue_count=Count("issues"), done_count=Count("issues", filter=Q(issues__stage=Stage.COMPLETED))
     ).order_by("-created_at")
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: object  # datetime
+    kind: str  # "transition", "event" or "comment"
+    item: object
+
+
+def issue_timeline(issue: Issue) -> list[TimelineEntry]:
+    """Stage moves, events and comments of one issue in time order: three queries, whatever their number."""
+    from requests_app.models import Comment, IssueEvent, IssueTransition
+
+    transitions = IssueTransition.objects.filter(issue=issue).select_related("by")
+    events = IssueEvent.objects.filter(issue=issue).select_related("by")
+    comments = Comment.objects.filter(issue=issue).select_related("author")
+    entries = [
+        *(TimelineEntry(t.at, "transition", t) for t in transitions),
+        *(TimelineEntry(e.at, "event", e) for e in events),
+        *(TimelineEntry(c.created_at, "comment", c) for c in comments),
+    ]
+    return sorted(entries, key=lambda e: e.at)
+
+
+def mktgops_users():
+    """People an issue can be assigned to: members of the MktgOps groups."""
+    from django.contrib.auth import get_user_model
+
+    from requests_app.roles import MANAGERS_GROUP, MKTGOPS_GROUP
+
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, groups__name__in=[MKTGOPS_GROUP, MANAGERS_GROUP])
+        .distinct()
+        .order_by("username")
+    )
+
+
+def attachment_get_for_user(user, issue_pk, pk):
+    """The attachment when `user` may see its issue; None when either is missing or hidden."""
+    from requests_app.models import Attachment
+
+    return Attachment.objects.filter(pk=pk, issue__in=issues_visible_to(user).filter(pk=issue_pk)).first()
+
+
+def initial_source_statuses() -> dict[str, str]:
+    """Every Initial Source value and its status, for the list-import check."""
+    from labels.models import InitialSource
+
+    return dict(InitialSource.objects.values_list("name", "status"))

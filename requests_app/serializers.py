@@ -1,9 +1,10 @@
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
 from labels.models import Label
 from milestones.models import Milestone
-from requests_app.models import Issue, RequestType, Stage
+from requests_app.models import Attachment, Issue, RequestType, Stage
 
 
 class IssueSerializer(serializers.ModelSerializer):
@@ -98,3 +99,16 @@ class MilestoneSerializer(serializers.ModelSerializer):
     class Meta:
         model = Milestone
         fields = ["id", "title", "start_date", "due_date", "state", "handbook_mr_url", "handbook_mr_merged"]
+
+
+class AttachmentSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source="original_name", read_only=True)
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Attachment
+        fields = ["id", "name", "size", "row_count", "uploaded_at", "download_url"]
+        read_only_fields = fields
+
+    def get_download_url(self, attachment) -> str:
+        return f"{settings.SITE_URL}{attachment.get_absolute_url()}"

@@ -396,3 +396,71 @@ def issue_promote_to_epic(*, issue: Issue, by) -> "m.Epic":
     issue.save(update_fields=["epic", "updated_at"])
     _event(issue, by, EventKind.PROMOTED, new_value=epic.title[:255])
     return epic
+
+
+# The handbook's process for a new tool evaluation; a tool-evaluation request carries it as a checklist.
+TOOL_EVALUATION_STEPS = [
+    "Discovery - understand the request",
+    "Requirements gathering - document user stories, requirements, and features",
+    "Evaluation - attend demos and compare features",
+    "Stakeholder alignment - align stakeholders on vendor of choice",
+    "Privacy and security reviews - ensure that the selected tool is compliant",
+    "Negotiations and procurement",
+    "Implementation",
+    "Post-Implementation Review & Retro",
+]
+
+
+@transaction.atomic
+def request_submit(
+    *,
+    requester,
+    request_type: str,
+    title: str,
+    description: str,
+    confidential: bool = False,
+    labels=(),
+    attachment: tuple[str, bytes] | None = None,
+    attachment_rows: int = 0,
+) -> Issue:
+    """A request filed in the browser: the issue, its checklist, and its checked CSV in one transaction."""
+    issue = issue_create(
+        requester=requester,
+        title=title,
+        description=description,
+        request_type=request_type,
+        confidential=confidential,
+        labels=labels,
+    )
+    if request_type == RequestType.TOOL_EVALUATION:
+        m.ChecklistItem.objects.bulk_create(
+            [m.ChecklistItem(issue=issue, position=i, text=text) for i, text in enumerate(TOOL_EVALUATION_STEPS, 1)]
+        )
+    if attachment is not None:
+        attachment_create(issue=issue, name=attachment[0], content=attachment[1], by=requester, rows=attachment_rows)
+    _event(issue, requester, EventKind.CREATED, new_value=RequestType(request_type).label)
+    return issue
+
+
+@transaction.atomic
+def attachment_create(*, issue: Issue, name: str, content: bytes, by, rows: int = 0) -> "m.Attachment":
+    from django.core.files.base import ContentFile
+
+    attachment = m.Attachment(issue=issue, original_name=name[:255], size=len(content), row_count=rows, uploaded_by=by)
+    attachment.file.save(name, ContentFile(content), save=False)
+    attachment.save()
+    return attachment
+
+
+@transaction.atomic
+def checklist_item_set(*, item: "m.ChecklistItem", done: bool, by) -> "m.ChecklistItem":
+    """Tick or untick a checklist step; only MktgOps does, and who and when is kept."""
+    if not user_is_mktgops(by):
+        raise IssueMoveForbidden("Only MktgOps team members tick the evaluation steps.")
+    item = m.ChecklistItem.objects.select_for_update().get(pk=item.pk)
+    if item.done == done:
+        return item
+    item.done = done
+    item.done_by, item.done_at = (by, timezone.now()) if done else (None, None)
+    item.save(update_fields=["done", "done_by", "done_at"])
+    return item

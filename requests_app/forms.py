@@ -1,0 +1,391 @@
+"""Forms: one per request type (composed into the issue's Markdown description) and the issue page's actions."""
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.db.models import Q
+from django.utils import timezone
+
+from labels.models import InitialSource, Label, LabelKind, SourceStatus
+from labels.selectors import labels_attachable
+from milestones.selectors import milestones_open_for_planning
+from requests_app import list_import
+from requests_app.models import RequestType, Stage
+from requests_app.pii import personal_data_found
+from requests_app.selectors import initial_source_statuses, mktgops_users
+
+# The handbook's tech-stack tools; their labels are what a bug request's "affected tools" attaches.
+TOOL_LABEL_NAMES = [
+    "Marketo",
+    "Bizible",
+    "Demandbase",
+    "Drift",
+    "LeanData",
+    "LinkedIn Sales Navigator",
+    "Outreach-io",
+    "PathFactory",
+    "ZoomInfo",
+    "Smartling",
+    "On24",
+]
+
+CONFIDENTIAL_HELP = (
+    "Tick this when the request holds personal data (names, e-mail addresses, phone numbers, screenshots of "
+    "records). A confidential request is seen only by you, its assignee and MktgOps."
+)
+
+
+def _text(**kwargs):
+    return forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), **kwargs)
+
+
+def _date_widget():
+    return forms.DateInput(attrs={"type": "date"})
+
+
+class RequestForm(forms.Form):
+    """Fields every request has; each type adds its own and says how they compose the description."""
+
+    request_type: ClassVar[str]
+    # (field name, heading in the description), in order.
+    sections: ClassVar[list[tuple[str, str]]] = []
+    always_confidential: ClassVar[bool] = False
+
+    title = forms.CharField(max_length=255, help_text="One line MktgOps will recognise it by on the board.")
+    confidential = forms.BooleanField(required=False, label="Confidential", help_text=CONFIDENTIAL_HELP)
+    # Set once the requester has seen the personal-data suggestion and chose to file it as it is.
+    pii_acknowledged = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    personal_data: list[str]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.personal_data = []
+        # The title first, then the type's own fields, then confidentiality.
+        self.order_fields(["title", *[name for name, _ in self.sections], "confidential", "pii_acknowledged"])
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.always_confidential:
+            cleaned["confidential"] = True
+        if self.errors or cleaned.get("confidential") or cleaned.get("pii_acknowledged"):
+            return cleaned
+        text = "\n".join(str(v) for v in cleaned.values() if isinstance(v, str))
+        self.personal_data = personal_data_found(text)
+        if self.personal_data:
+            raise forms.ValidationError(
+                "Your request mentions personal data (%(found)s). Mark it confidential so only you, its assignee "
+                "and MktgOps can see it, or file it as it is.",
+                code="personal_data",
+                params={"found": ", ".join(self.personal_data)},
+            )
+        return cleaned
+
+    def description(self) -> str:
+        parts = []
+        for name, heading in self.sections:
+            value = self._section_text(name, self.cleaned_data.get(name))
+            parts.append(f"### {heading}\n\n{value or '_Not given._'}")
+        return "\n\n".join(parts)
+
+    def _section_text(self, name: str, value) -> str:
+        if hasattr(value, "all") or isinstance(value, list | tuple):
+            return ", ".join(str(v) for v in value)
+        if hasattr(value, "isoformat"):
+            return value.isoformat()
+        return str(value or "").strip()
+
+    def labels(self) -> list[str]:
+        return []
+
+    def attachment(self) -> tuple[str, bytes] | None:
+        return None
+
+
+class BugRequestForm(RequestForm):
+    request_type = RequestType.BUG
+    sections = [
+        ("what_happened", "What happened"),
+        ("expected", "What was expected"),
+        ("steps", "Steps to reproduce"),
+        ("affected_tools", "Affected tools"),
+        ("started", "When it started"),
+        ("business_impact", "Business impact"),
+    ]
+
+    what_happened = _text(label="What happened?")
+    expected = _text(label="What did you expect to happen?")
+    steps = _text(label="Steps to reproduce", help_text="Numbered steps someone else can follow, with links.")
+    affected_tools = forms.ModelMultipleChoiceField(
+        queryset=Label.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Affected tools",
+        help_text="Their labels go on the request.",
+    )
+    started = forms.CharField(
+        max_length=200, label="When did it start?", help_text="A date and time, or “since the 3 May Marketo release”."
+    )
+    business_impact = _text(
+        label="Business impact", help_text="Who is affected and what it costs: lost leads, a launch at risk, …"
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["affected_tools"].queryset = Label.objects.filter(
+            Q(kind=LabelKind.TOOL) | Q(name__in=TOOL_LABEL_NAMES)
+        ).order_by("name")
+
+    def labels(self) -> list[str]:
+        return [lbl.name for lbl in self.cleaned_data.get("affected_tools") or []]
+
+
+class ProcessChangeRequestForm(RequestForm):
+    request_type = RequestType.PROCESS_CHANGE
+    sections = [
+        ("current_process", "Current process"),
+        ("proposed_change", "Proposed change"),
+        ("teams_affected", "Teams affected"),
+        ("desired_date", "Desired date"),
+        ("why", "Why"),
+    ]
+
+    current_process = _text(label="How does it work today?")
+    proposed_change = _text(label="What should change?")
+    teams_affected = forms.CharField(max_length=255, label="Teams affected", help_text="e.g. SDRs, Field Marketing")
+    desired_date = forms.DateField(widget=_date_widget(), label="Desired date")
+    why = _text(label="Why?", help_text="The problem it solves or the result it brings.")
+
+    def clean_desired_date(self):
+        day = self.cleaned_data["desired_date"]
+        if day < timezone.localdate():
+            raise forms.ValidationError("The desired date is in the past; choose today or a later day.")
+        return day
+
+
+class ToolEvaluationRequestForm(RequestForm):
+    request_type = RequestType.TOOL_EVALUATION
+    sections = [
+        ("problem", "The problem"),
+        ("users", "Who would use it"),
+        ("budget_owner", "Budget owner"),
+        ("requirements", "Requirements"),
+    ]
+
+    problem = _text(label="What problem should the tool solve?")
+    users = forms.CharField(max_length=255, label="Who would use it?", help_text="Teams and roughly how many people.")
+    budget_owner = forms.CharField(max_length=255, label="Budget owner", help_text="The person whose budget pays.")
+    requirements = _text(label="Requirements", help_text="Must-haves first; integrations with our stack.")
+
+
+CONSENT_BASES = [
+    ("", "Choose…"),
+    ("opt_in", "Opt-in consent given on the form or at the event"),
+    ("legitimate_interest", "Legitimate interest (e.g. booth scan, business card)"),
+    ("existing_relationship", "Existing customer or business relationship"),
+    ("purchased", "Purchased list with the vendor's consent record"),
+]
+
+
+class ListImportRequestForm(RequestForm):
+    request_type = RequestType.LIST_IMPORT
+    always_confidential = True
+    sections = [
+        ("event_or_source", "Event or source"),
+        ("initial_source", "Initial Source"),
+        ("consent_basis", "Consent basis"),
+    ]
+
+    event_or_source = forms.CharField(
+        max_length=255, label="Event or source", help_text="e.g. “AWS re:Invent 2026 booth scans”."
+    )
+    initial_source = forms.ModelChoiceField(
+        queryset=InitialSource.objects.none(),
+        to_field_name="name",
+        label="Initial Source for the list",
+        help_text="Active values of the handbook's Initial Source table.",
+    )
+    consent_basis = forms.ChoiceField(choices=CONSENT_BASES, label="Consent basis")
+    csv_file = forms.FileField(
+        label="The list (CSV)",
+        help_text=(
+            "Comma-separated, UTF-8, at most 10 MB and 50,000 rows. Columns: First Name, Last Name, Email, Company, "
+            "Initial Source (and Job Title)."
+        ),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
+    )
+
+    check: list_import.ListImportResult | None
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.check = None
+        self._content = b""
+        self.fields["initial_source"].queryset = InitialSource.objects.filter(status=SourceStatus.ACTIVE)
+        del self.fields["confidential"]  # always confidential: the template says so instead of a checkbox
+        self.order_fields(["title", "event_or_source", "initial_source", "consent_basis", "csv_file"])
+
+    def clean_consent_basis(self):
+        value = self.cleaned_data["consent_basis"]
+        return dict(CONSENT_BASES)[value]
+
+    def clean_csv_file(self):
+        upload = self.cleaned_data["csv_file"]
+        if upload.size > list_import.MAX_BYTES:
+            # Refused before reading it into memory.
+            raise forms.ValidationError(
+                f"The file is {upload.size / 1024 / 1024:.1f} MB; the limit is "
+                f"{list_import.MAX_BYTES // 1024 // 1024} MB. Split it into smaller files."
+            )
+        content = upload.read()
+        source = self.cleaned_data.get("initial_source")
+        self.check = list_import.check_list_import(
+            content, initial_sources=initial_source_statuses(), list_source=source.name if source else ""
+        )
+        if self.check.file_error:
+            raise forms.ValidationError(self.check.file_error, code="file")
+        if self.check.error_count:
+            raise forms.ValidationError(
+                "%(count)s in the file: fix the rows listed below and upload it again. Nothing was saved.",
+                code="rows",
+                params={"count": f"{self.check.error_count} problem{'s' if self.check.error_count != 1 else ''}"},
+            )
+        self._content = content
+        return upload
+
+    def description(self) -> str:
+        text = super().description()
+        check, upload = self.check, self.cleaned_data["csv_file"]
+        lines = [f"### The list\n\n`{upload.name}`: {check.row_count} rows, {check.encoding}, checked on upload."]
+        tests = sum(1 for w in check.warnings if w.column == "Job Title")
+        if tests:
+            lines.append(f"{tests} test lead{'s' if tests != 1 else ''} (Job Title = Test) flagged.")
+        return f"{text}\n\n{' '.join(lines)}"
+
+    def attachment(self) -> tuple[str, bytes] | None:
+        return (self.cleaned_data["csv_file"].name, self._content)
+
+
+class GeneralRequestForm(RequestForm):
+    request_type = RequestType.GENERAL
+    sections = [("details", "What is needed"), ("needed_by", "Needed by")]
+
+    details = _text(label="What do you need?", help_text="Context, links, and what “done” looks like.")
+    needed_by = forms.DateField(widget=_date_widget(), required=False, label="Needed by (optional)")
+
+
+@dataclass(frozen=True)
+class RequestKind:
+    slug: str
+    request_type: str
+    form_class: type[RequestForm]
+    title: str
+    when: str
+
+
+REQUEST_KINDS = [
+    RequestKind(
+        "bug",
+        RequestType.BUG,
+        BugRequestForm,
+        "Report a bug",
+        "Something in Marketo, Bizible or another tool of our stack is broken, wrong or missing data.",
+    ),
+    RequestKind(
+        "process-change",
+        RequestType.PROCESS_CHANGE,
+        ProcessChangeRequestForm,
+        "Change a process",
+        "A workflow, routing rule, field or hand-off should work differently from now on.",
+    ),
+    RequestKind(
+        "tool-evaluation",
+        RequestType.TOOL_EVALUATION,
+        ToolEvaluationRequestForm,
+        "Evaluate a new tool",
+        "You want a tool added to the marketing tech stack; MktgOps runs the eight-step evaluation.",
+    ),
+    RequestKind(
+        "list-import",
+        RequestType.LIST_IMPORT,
+        ListImportRequestForm,
+        "Import a list",
+        "You have leads from an event or another source to load; the CSV is checked before it is filed.",
+    ),
+    RequestKind(
+        "general",
+        RequestType.GENERAL,
+        GeneralRequestForm,
+        "Something else",
+        "Questions, reports, help with a campaign set-up: anything that is none of the above.",
+    ),
+]
+REQUEST_KINDS_BY_SLUG = {kind.slug: kind for kind in REQUEST_KINDS}
+
+
+# The issue page's actions.
+class CommentForm(forms.Form):
+    body = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}), label="Comment", help_text="Markdown is supported."
+    )
+
+
+class MoveForm(forms.Form):
+    to_stage = forms.ChoiceField(label="Move to")
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, label="Reason")
+
+    # Stages whose move must say why: what is being asked of the requester, what blocks the issue.
+    REASON_REQUIRED = {
+        Stage.NEEDS_INFO: "Say what information you need from the requester; it goes to them by e-mail.",
+        Stage.BLOCKED: "Say what the issue is waiting on.",
+    }
+
+    def __init__(self, *args, targets: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        # No stage preselected: a move is a decision, not a default.
+        self.fields["to_stage"].choices = [("", "Choose a stage…"), *((s, Stage(s).label) for s in targets)]
+
+    def clean(self):
+        cleaned = super().clean()
+        stage = cleaned.get("to_stage")
+        if stage in self.REASON_REQUIRED and not (cleaned.get("reason") or "").strip():
+            self.add_error("reason", self.REASON_REQUIRED[stage])
+        return cleaned
+
+
+class TriageForm(forms.Form):
+    assignee = forms.ModelChoiceField(
+        queryset=get_user_model().objects.none(), required=False, empty_label="Unassigned"
+    )
+    milestone = forms.ModelChoiceField(queryset=None, required=False, empty_label="No milestone")
+    weight = forms.IntegerField(min_value=0, max_value=1000, required=False)
+    business_owner = forms.ModelChoiceField(
+        queryset=get_user_model().objects.none(), required=False, empty_label="The requester", label="Business owner"
+    )
+    labels = forms.ModelMultipleChoiceField(
+        queryset=Label.objects.none(), required=False, widget=forms.SelectMultiple(attrs={"size": 8})
+    )
+
+    def __init__(self, *args, issue, **kwargs):
+        initial = {
+            "assignee": issue.assignee_id,
+            "milestone": issue.milestone_id,
+            "weight": issue.weight,
+            "business_owner": issue.business_owner_id,
+            "labels": [lbl.pk for lbl in issue.labels.all()],
+        }
+        super().__init__(*args, initial=initial, **kwargs)
+        self.fields["assignee"].queryset = mktgops_users()
+        # The issue's own milestone stays choosable even once it has ended, so saving keeps it.
+        planning = milestones_open_for_planning()
+        if issue.milestone_id:
+            planning = planning | type(issue.milestone).objects.filter(pk=issue.milestone_id)
+        self.fields["milestone"].queryset = planning.order_by("start_date")
+        self.fields["business_owner"].queryset = get_user_model().objects.filter(is_active=True).order_by("username")
+        self.fields["labels"].queryset = labels_attachable()
+
+
+class ReopenForm(forms.Form):
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, label="Reason")

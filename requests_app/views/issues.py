@@ -1,0 +1,266 @@
+"""The issue list, the issue page with its actions, attachment downloads and the evaluation checklist."""
+
+from dataclasses import dataclass
+from typing import Any
+
+from django import forms as django_forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from labels.selectors import label_list
+from labels.services import LabelError
+from milestones.selectors import milestone_list
+from requests_app import selectors, services
+from requests_app.filters import IssueFilter
+from requests_app.forms import CommentForm, MoveForm, ReopenForm, TriageForm
+from requests_app.markdown import markdown_to_html
+from requests_app.models import ChecklistItem, RequestType, Stage
+from requests_app.roles import user_is_mktgops
+
+PAGE_SIZE = 25
+# ?sort= values -> ordering; a leading "-" on the value reverses it.
+SORTS = {
+    "id": "pk",
+    "title": "title",
+    "stage": "stage",
+    "weight": "weight",
+    "created": "created_at",
+    "updated": "updated_at",
+}
+DEFAULT_SORT = "-created"
+
+
+def _ordering(sort: str) -> tuple[str, list[str]]:
+    key = sort.lstrip("-")
+    if key not in SORTS:
+        sort, key = DEFAULT_SORT, DEFAULT_SORT.lstrip("-")
+    field = SORTS[key]
+    desc = sort.startswith("-")
+    return sort, [f"-{field}" if desc else field, "-pk" if desc else "pk"]
+
+
+@login_required
+def issue_list(request):
+    mine = request.GET.get("mine") == "1"
+    issues = selectors.issues_with_card_data(selectors.issues_visible_to(request.user))
+    if mine:
+        issues = issues.filter(requester=request.user)
+    state = request.GET.get("state", "open")
+    if state == "open":
+        issues = issues.filter(closed_at__isnull=True)
+    elif state == "closed":
+        issues = issues.filter(closed_at__isnull=False)
+    else:
+        state = "all"
+    filterset = IssueFilter(request.GET or None, queryset=issues)
+    sort, ordering = _ordering(request.GET.get("sort", DEFAULT_SORT))
+    page = Paginator(filterset.qs.order_by(*ordering), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "requests_app/issue_list.html",
+        {
+            "page": page,
+            "filterset": filterset,
+            "filter_errors": filterset.form.errors if filterset.is_bound and not filterset.form.is_valid() else {},
+            "mine": mine,
+            "state": state,
+            "sort": sort,
+            "stages": Stage.choices,
+            "request_types": RequestType.choices,
+            "labels": label_list(),
+            "milestones": milestone_list(),
+            "assignees": selectors.mktgops_users(),
+            "selected": {
+                "stage": request.GET.getlist("stage"),
+                "request_type": request.GET.getlist("request_type"),
+                "label": request.GET.getlist("label"),
+                "assignee": request.GET.get("assignee", ""),
+                "milestone": request.GET.get("milestone", ""),
+                "confidential": request.GET.get("confidential", ""),
+                "q": request.GET.get("q", ""),
+            },
+        },
+    )
+
+
+def _issue_or_404(user, pk):
+    issue = selectors.issue_get_for_user(user, pk)
+    if issue is None:
+        raise Http404("No issue with this id is visible to you.")
+    return issue
+
+
+def _move_targets(issue, perms) -> list[str]:
+    if not perms.can_move:
+        return []
+    if issue.stage == Stage.BLOCKED:
+        # A blocked issue goes back where it came from, nowhere else.
+        return [issue.blocked_from] if issue.blocked_from else []
+    targets = services.stage_targets(issue.stage)
+    if issue.stage == Stage.COMPLETED and not perms.can_reopen_completed:
+        return []
+    return targets
+
+
+def _render_detail(
+    request, issue, *, bound: dict[str, Any] | None = None, error: str = "", error_action: str = "", status: int = 200
+):
+    perms = selectors.issue_permissions(request.user, issue)
+    targets = _move_targets(issue, perms)
+    context = {
+        "issue": issue,
+        "perms": perms,
+        "description_html": markdown_to_html(issue.description),
+        "timeline": selectors.issue_timeline(issue),
+        "checklist": list(ChecklistItem.objects.filter(issue=issue).select_related("done_by")),
+        "attachments": list(issue.attachments.all()),
+        "labels": list(issue.labels.all()),
+        "comment_form": CommentForm(),
+        "move_form": MoveForm(targets=targets) if targets else None,
+        "triage_form": TriageForm(issue=issue) if perms.can_triage else None,
+        "reopen_form": ReopenForm() if perms.can_reopen else None,
+        "can_tick": perms.can_view and user_is_mktgops(request.user),
+        "error": error,
+        "error_action": error_action,
+        **(bound or {}),
+    }
+    return render(request, "requests_app/issue_detail.html", context, status=status)
+
+
+@login_required
+def issue_detail(request, pk):
+    return _render_detail(request, _issue_or_404(request.user, pk))
+
+
+@dataclass(frozen=True)
+class Action:
+    """One button or form on the issue page: who may use it, its form, and the service it calls."""
+
+    permission: str  # an IssuePermissions attribute
+    form_name: str  # the template's name for its form, so a refusal re-renders what was typed
+    done: str  # the success message
+
+
+ACTIONS = {
+    "comment": Action("can_comment", "comment_form", "Comment added."),
+    "move": Action("can_move", "move_form", "Moved."),
+    "triage": Action("can_triage", "triage_form", "Saved."),
+    "sign-off": Action("can_sign_off", "", "Sign-off recorded."),
+    "close": Action("can_close", "", "Closed."),
+    "reopen": Action("can_reopen", "reopen_form", "Reopened."),
+    "promote": Action("can_promote", "", "Promoted to an epic."),
+}
+
+
+def _bind(request, issue, perms, name: str):
+    if name == "comment":
+        return CommentForm(request.POST)
+    if name == "move":
+        return MoveForm(request.POST, targets=_move_targets(issue, perms))
+    if name == "triage":
+        return TriageForm(request.POST, issue=issue)
+    if name == "reopen":
+        return ReopenForm(request.POST)
+    return django_forms.Form(request.POST)
+
+
+def _run(request, issue, name: str, data: dict):
+    user = request.user
+    if name == "comment":
+        services.comment_create(issue=issue, author=user, body=data["body"])
+    elif name == "move":
+        services.issue_move(
+            issue=issue, to_stage=data["to_stage"], by=user, reason=data["reason"], expected_stage=issue.stage
+        )
+    elif name == "triage":
+        services.issue_update(
+            issue=issue,
+            by=user,
+            assignee=data["assignee"],
+            milestone=data["milestone"],
+            weight=data["weight"],
+            business_owner=data["business_owner"],
+            labels=list(data["labels"]),
+        )
+    elif name == "sign-off":
+        services.issue_sign_off(issue=issue, by=user)
+    elif name == "close":
+        services.issue_close(issue=issue, by=user)
+    elif name == "reopen":
+        services.issue_reopen(issue=issue, by=user, reason=data["reason"])
+    elif name == "promote":
+        epic = services.issue_promote_to_epic(issue=issue, by=user)
+        return f"Promoted to epic “{epic.title}”."
+    return ""
+
+
+@login_required
+@require_POST
+def issue_action(request, pk, action):
+    issue = _issue_or_404(request.user, pk)
+    spec = ACTIONS.get(action)
+    if spec is None:
+        raise Http404("No such action.")
+    perms = selectors.issue_permissions(request.user, issue)
+    if action == "reopen" and perms.reopen_needs_manager and not perms.can_reopen and perms.can_view:
+        # The no-reopen rule's own words (comment and ping the DRI) come from the service.
+        try:
+            services.issue_reopen(issue=issue, by=request.user, reason=request.POST.get("reason", ""))
+        except services.IssueError as exc:
+            return _render_detail(request, issue, error=str(exc), error_action=action, status=403)
+    if not getattr(perms, spec.permission):
+        return _render_detail(
+            request,
+            issue,
+            status=403,
+            error_action=action,
+            error="You can't do that on this issue: the page shows what you can do.",
+        )
+    form = _bind(request, issue, perms, action)
+    bound = {spec.form_name: form} if spec.form_name else {}
+    if not form.is_valid():
+        return _render_detail(request, issue, bound=bound, error_action=action)
+    try:
+        message = _run(request, issue, action, form.cleaned_data)
+    except services.IssueMoveForbidden as exc:
+        return _render_detail(request, issue, bound=bound, error=str(exc), error_action=action, status=403)
+    except (services.IssueError, LabelError) as exc:
+        issue = _issue_or_404(request.user, pk)  # the refused change may have been half-applied in memory
+        return _render_detail(request, issue, bound=bound, error=str(exc), error_action=action, status=409)
+    messages.success(request, message or spec.done)
+    anchor = "#timeline" if action == "comment" else ""
+    return redirect(f"{issue.get_absolute_url()}{anchor}")
+
+
+@login_required
+@require_POST
+def checklist_item_toggle(request, pk, item_pk):
+    issue = _issue_or_404(request.user, pk)
+    item = ChecklistItem.objects.filter(issue=issue, pk=item_pk).first()
+    if item is None:
+        raise Http404("No such checklist step.")
+    try:
+        services.checklist_item_set(item=item, done=request.POST.get("done") == "1", by=request.user)
+    except services.IssueError as exc:
+        return _render_detail(request, issue, error=str(exc), error_action="checklist", status=403)
+    return redirect(f"{issue.get_absolute_url()}#checklist")
+
+
+@login_required
+def attachment_download(request, pk, attachment_pk):
+    attachment = selectors.attachment_get_for_user(request.user, pk, attachment_pk)
+    if attachment is None:
+        raise Http404("No such file is visible to you.")
+    response = FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=True,
+        filename=attachment.original_name,
+        content_type="text/csv; charset=utf-8",
+    )
+    # Personal data: never kept by a shared cache or the browser's disk cache.
+    response["Cache-Control"] = "private, no-store"
+    return response
