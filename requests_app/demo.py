@@ -289,7 +289,23 @@ def demo_data_load() -> DemoResult:
         milestones = _milestones_create()
         issues = [_issue_build(spec, i, users, milestones) for i, spec in enumerate(SPECS)]
         _milestones_finish(milestones)
+        _fast_tracks_set(users)
     return DemoResult(created=True, users=DEMO_USERS, issues=len(issues), milestones=Milestone.objects.count())
+
+
+def _fast_tracks_set(users: dict) -> None:
+    """Mark the open, not yet actioned Sales Systems requests as fast track, so SLAs show (one breached)."""
+    from sales_systems.models import FastTrack
+    from sales_systems.services import systems_request_set_fast_track
+
+    waiting = (
+        Issue.objects.filter(labels__name="MktgOps/Systems-Request", closed_at__isnull=True)
+        .exclude(labels__name=PRIO_ORDER[2])
+        .order_by("created_at")
+    )
+    kinds = [FastTrack.PERMISSION_SET, FastTrack.NEW_FIELD]
+    for issue, kind in zip(waiting, kinds, strict=False):
+        systems_request_set_fast_track(issue=issue, fast_track=kind, by=users[MANAGER_USERNAME])
 
 
 def _users_create() -> dict[str, User]:
