@@ -42,8 +42,13 @@ def ended_milestone_with_every_stage() -> EndedMilestone:
     Issue.objects.filter(pk=closed.pk).update(closed_at=timezone.now(), closed_in_milestone=ended)
     staying.append(closed)
     secret = f.IssueFactory(
-        milestone=ended, stage=Stage.IN_PROGRESS, assignee=max_, title="Import for jane.doe@example.com",
-        confidential=True, rollover_reason="Vendor file late", rollover_reason_by=max_,
+        milestone=ended,
+        stage=Stage.IN_PROGRESS,
+        assignee=max_,
+        title="Import for jane.doe@example.com",
+        confidential=True,
+        rollover_reason="Vendor file late",
+        rollover_reason_by=max_,
     )
     moving.append(secret)
     f.IssueFactory(milestone=current, stage=Stage.IN_PROGRESS, assignee=ivy, title="Already current")

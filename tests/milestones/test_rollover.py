@@ -30,9 +30,11 @@ def test_rollover_moves_every_open_not_completed_issue_and_nothing_else(ended):
     assert rollover.status == RolloverStatus.DONE
     assert rollover.to_milestone == ended.current
     moved_ids = {i.pk for i in ended.moving}
-    assert set(Issue.objects.filter(milestone=ended.current, title__startswith="Stage").values_list("pk", flat=True)) | {
-        ended.moving[-1].pk
-    } == moved_ids
+    assert (
+        set(Issue.objects.filter(milestone=ended.current, title__startswith="Stage").values_list("pk", flat=True))
+        | {ended.moving[-1].pk}
+        == moved_ids
+    )
     assert set(Issue.objects.filter(milestone=ended.milestone).values_list("pk", flat=True)) == {
         i.pk for i in ended.staying
     }
@@ -111,12 +113,20 @@ def test_rollover_thread_in_the_outbox_has_one_parent_and_replies_grouped_by_ass
 
 def test_running_a_finished_rollover_again_changes_nothing(ended):
     first = milestone_rollover(milestone=ended.milestone)
-    counts = (Comment.objects.count(), IssueEvent.objects.count(), RolloverEntry.objects.count(),
-              SlackOutboxMessage.objects.count())
+    counts = (
+        Comment.objects.count(),
+        IssueEvent.objects.count(),
+        RolloverEntry.objects.count(),
+        SlackOutboxMessage.objects.count(),
+    )
     again = milestone_rollover(milestone=ended.milestone)
     assert again.pk == first.pk and again.status == RolloverStatus.DONE
-    assert counts == (Comment.objects.count(), IssueEvent.objects.count(), RolloverEntry.objects.count(),
-                      SlackOutboxMessage.objects.count())
+    assert counts == (
+        Comment.objects.count(),
+        IssueEvent.objects.count(),
+        RolloverEntry.objects.count(),
+        SlackOutboxMessage.objects.count(),
+    )
     assert Rollover.objects.count() == 1
 
 
@@ -198,8 +208,14 @@ def test_a_late_rollover_skips_milestones_that_have_ended_too(db):
 
 def _milestone_with(n: int, ended: Milestone, ic) -> None:
     for i in range(n):
-        f.IssueFactory(milestone=ended, stage=Stage.IN_PROGRESS, assignee=ic, rollover_reason=f"r{i}" if i % 2 else "",
-                       rollover_reason_by=ic if i % 2 else None, confidential=i % 3 == 0)
+        f.IssueFactory(
+            milestone=ended,
+            stage=Stage.IN_PROGRESS,
+            assignee=ic,
+            rollover_reason=f"r{i}" if i % 2 else "",
+            rollover_reason_by=ic if i % 2 else None,
+            confidential=i % 3 == 0,
+        )
 
 
 @pytest.mark.parametrize("n", [3, 30])
@@ -219,8 +235,10 @@ def test_moving_thousands_of_issues_is_batched_not_queries_per_issue(db):
     ended, ic = f.past_milestone(), f.ic()
     f.current_milestone()
     Issue.objects.bulk_create(
-        [Issue(requester=ic, title=f"Bulk {i}", milestone=ended, assignee=ic, stage=Stage.IN_PROGRESS)
-         for i in range(2500)]
+        [
+            Issue(requester=ic, title=f"Bulk {i}", milestone=ended, assignee=ic, stage=Stage.IN_PROGRESS)
+            for i in range(2500)
+        ]
     )
     rollover = rollover_get_or_create(milestone=ended)
     with CaptureQueriesContext(connection) as queries:

@@ -41,8 +41,9 @@ def slack_spec() -> dict:
     return _SPEC
 
 
-def _with_definitions(schema: dict) -> dict:
-    return {**schema, "definitions": slack_spec()["definitions"]}
+def _validate(instance, schema: dict) -> None:
+    # OpenAPI 2.0 schemas are JSON Schema draft 4 (tuple-form `items` included).
+    jsonschema.Draft4Validator({**schema, "definitions": slack_spec()["definitions"]}).validate(instance)
 
 
 def post_message_operation() -> dict:
@@ -78,7 +79,7 @@ def request_problems(headers: dict, params: dict) -> list[str]:
                 problems.append(f"{name} is not a JSON array")
             elif name == "blocks":
                 try:
-                    jsonschema.validate(decoded, _with_definitions(slack_spec()["definitions"]["blocks"]))
+                    _validate(decoded, slack_spec()["definitions"]["blocks"])
                 except jsonschema.ValidationError as exc:
                     problems.append(f"blocks do not match the description: {exc.message}")
         elif not isinstance(value, str):
@@ -94,7 +95,7 @@ def response_problems(status: int, body: dict) -> list[str]:
     responses = post_message_operation()["responses"]
     schema = responses["200"]["schema"] if body.get("ok") else responses["default"]["schema"]
     try:
-        jsonschema.validate(body, _with_definitions(schema))
+        _validate(body, schema)
     except jsonschema.ValidationError as exc:
         return [f"answer ({status}) does not match the description: {exc.message}"]
     return []
@@ -137,6 +138,7 @@ class SlackWebAPI:
     channel_id = "C0ROLLOVER1"
 
     def __init__(self):
+        slack_spec()  # load (or fail on) the description here, not in the server's thread
         self.received: list[Received] = []
         self.problems: list[str] = []
         self.script: list[Scripted | None] = []  # None: answer normally
@@ -155,7 +157,7 @@ class SlackWebAPI:
                 api._handle(self, raw)
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
 
     @property
     def url(self) -> str:
@@ -198,7 +200,10 @@ class SlackWebAPI:
                 scripted = Scripted(200, {"ok": False, "error": "unknown_method"})
                 self.problems.append(f"unexpected method {method}")
             else:
-                self.problems.extend(request_problems(headers, params))
+                try:
+                    self.problems.extend(request_problems(headers, params))
+                except Exception as exc:  # noqa: BLE001 — a broken check must show, not hang the client
+                    self.problems.append(f"request check failed: {exc!r}")
             if scripted is None:
                 ts = self._next_ts()
                 message = {"type": "message", "text": params.get("text", ""), "ts": ts}
