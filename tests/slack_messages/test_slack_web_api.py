@@ -40,7 +40,8 @@ def test_parent_carries_the_milestone_the_counts_and_the_report_link(ended, slac
     [parent] = slack_api.parents()
     blocks = str(parent.params["blocks"])
     assert ended.milestone.title in blocks
-    assert "2 completed" in blocks and "9 moved" in blocks
+    assert "2 completed" in blocks
+    assert "9 moved" in blocks
     assert f"http://testserver/milestones/{ended.milestone.pk}/report/" in blocks
 
 
@@ -119,10 +120,12 @@ def test_a_429_waits_for_its_retry_after_then_posts_once(ended, slack_api, setti
     assert slack_api.problems == []
     assert rollover.status == RolloverStatus.DONE
     limited, retried = slack_api.received[1], slack_api.received[2]
-    assert limited.status == 429 and retried.status == 200
+    assert limited.status == 429
+    assert retried.status == 200
     assert retried.params == limited.params
     assert retried.at - limited.at >= 1.0
-    assert len(slack_api.parents()) == 1 and len(slack_api.replies()) == 3
+    assert len(slack_api.parents()) == 1
+    assert len(slack_api.replies()) == 3
 
 
 def test_a_long_retry_after_retries_the_task_with_that_countdown(ended, slack_api, settings):
@@ -145,7 +148,8 @@ def test_a_long_retry_after_retries_the_task_with_that_countdown(ended, slack_ap
     assert calls[0]["countdown"] == 120
     assert len(slack_api.received) == 1  # no sleeping and hammering in the worker
     rollover = Rollover.objects.get()
-    assert "retry after 120s" in rollover.last_error and rollover.status == RolloverStatus.ISSUES_MOVED
+    assert "retry after 120s" in rollover.last_error
+    assert rollover.status == RolloverStatus.ISSUES_MOVED
 
 
 def test_a_long_retry_after_without_a_broker_pauses_and_the_next_run_resumes(ended, slack_api, settings):
@@ -153,11 +157,13 @@ def test_a_long_retry_after_without_a_broker_pauses_and_the_next_run_resumes(end
     slack_api.script = [None, rate_limited(120)]
     assert milestone_rollover_task.delay(ended.milestone.pk).get() == "waiting"
     rollover = Rollover.objects.get()
-    assert rollover.status == RolloverStatus.PARENT_POSTED and "429" in rollover.last_error
+    assert rollover.status == RolloverStatus.PARENT_POSTED
+    assert "429" in rollover.last_error
     assert len(slack_api.received) == 2
 
     assert milestone_rollover_task.delay(ended.milestone.pk).get() == RolloverStatus.DONE
-    assert len(slack_api.parents()) == 1 and len(slack_api.replies()) == 3
+    assert len(slack_api.parents()) == 1
+    assert len(slack_api.replies()) == 3
     assert Rollover.objects.get().last_error == ""
 
 
@@ -168,7 +174,8 @@ def test_a_500_is_retried_and_the_message_posted_once(ended, slack_api):
     assert slack_api.problems == []
     assert [r.status for r in slack_api.received[:2]] == [500, 200]
     assert slack_api.received[0].params == slack_api.received[1].params
-    assert len(slack_api.parents()) == 1 and len(slack_api.replies()) == 3
+    assert len(slack_api.parents()) == 1
+    assert len(slack_api.replies()) == 3
     assert rollover.status == RolloverStatus.DONE
 
 
@@ -183,7 +190,8 @@ def test_5xx_that_persist_make_the_task_retry_with_backoff(ended, slack_api, set
                 milestone_rollover_task.run(ended.milestone.pk)
         finally:
             milestone_rollover_task.pop_request()
-    assert calls and calls[0]["countdown"] >= 0
+    assert calls
+    assert calls[0]["countdown"] >= 0
     assert len(slack_api.received) == 3  # the inline tries, then the task's own retry
     assert "500" in Rollover.objects.get().last_error
 
@@ -197,7 +205,8 @@ def test_5xx_after_the_last_retry_marks_the_rollover_failed(ended, slack_api, se
     finally:
         milestone_rollover_task.pop_request()
     rollover = Rollover.objects.get()
-    assert rollover.status == RolloverStatus.FAILED and "Gave up" in rollover.last_error
+    assert rollover.status == RolloverStatus.FAILED
+    assert "Gave up" in rollover.last_error
 
 
 @pytest.mark.parametrize("code", ["channel_not_found", "invalid_auth", "not_in_channel"])
@@ -208,7 +217,8 @@ def test_an_error_that_will_not_pass_is_not_retried_and_is_recorded(ended, slack
     assert slack_api.problems == []
     assert len(slack_api.received) == 1
     rollover = Rollover.objects.get()
-    assert rollover.status == RolloverStatus.FAILED and rollover.error_code == code
+    assert rollover.status == RolloverStatus.FAILED
+    assert rollover.error_code == code
     assert code in rollover.last_error
     assert rollover.moved_at is not None  # the issues moved; only the thread is outstanding
 
@@ -218,8 +228,10 @@ def test_a_failed_rollover_resumes_after_the_channel_is_fixed(ended, slack_api):
     milestone_rollover(milestone=ended.milestone)
     assert Rollover.objects.get().status == RolloverStatus.FAILED
     rollover = milestone_rollover(milestone=ended.milestone)
-    assert rollover.status == RolloverStatus.DONE and rollover.last_error == ""
-    assert len(slack_api.parents()) == 1 and len(slack_api.replies()) == 3
+    assert rollover.status == RolloverStatus.DONE
+    assert rollover.last_error == ""
+    assert len(slack_api.parents()) == 1
+    assert len(slack_api.replies()) == 3
 
 
 def test_slack_post_sends_only_documented_parameters(db, slack_api):
@@ -228,7 +240,8 @@ def test_slack_post_sends_only_documented_parameters(db, slack_api):
     )
     reply = slack_post(channel=posted.channel, text="reply", thread_ts=posted.ts)
     assert slack_api.problems == []
-    assert reply.ts and slack_api.received[1].params["thread_ts"] == posted.ts
+    assert reply.ts
+    assert slack_api.received[1].params["thread_ts"] == posted.ts
 
 
 def test_slack_post_refuses_a_message_over_the_block_limit(db, slack_api):
