@@ -30,7 +30,8 @@ def test_rollover_moves_every_open_not_completed_issue_and_nothing_else(ended):
     assert rollover.status == RolloverStatus.DONE
     assert rollover.to_milestone == ended.current
     moved_ids = {i.pk for i in ended.moving}
-    assert set(Issue.objects.filter(pk__in=moved_ids, milestone=ended.current).values_list("pk", flat=True)) == moved_ids
+    now_current = Issue.objects.filter(pk__in=moved_ids, milestone=ended.current)
+    assert set(now_current.values_list("pk", flat=True)) == moved_ids
     assert set(Issue.objects.filter(milestone=ended.milestone).values_list("pk", flat=True)) == {
         i.pk for i in ended.staying
     }
