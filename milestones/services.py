@@ -122,8 +122,12 @@ def _rollover_target(milestone: Milestone) -> Milestone:
     return target
 
 
-def _person_name(user) -> str:
-    return (user.get_full_name() or user.get_username()) if user else ""
+def _people(ids: set) -> dict[int, tuple[str, str]]:
+    """id -> (username, display name) for the given users, in one query."""
+    from django.contrib.auth import get_user_model
+
+    users = get_user_model().objects.filter(pk__in=[pk for pk in ids if pk is not None])
+    return {u.pk: (u.get_username(), u.get_full_name() or u.get_username()) for u in users}
 
 
 def rollover_comment_body(*, from_title: str, to_title: str, reason: str, reason_by: str) -> str:
@@ -145,13 +149,14 @@ def rollover_move_issues(*, rollover: Rollover, by=None) -> Rollover:
         return rollover
     milestone = rollover.milestone
     target = _rollover_target(milestone)
+    # Plain rows, not model instances: at thousands of issues the instances cost more than the queries.
     issues = list(
         rollover_candidates(milestone)
         .select_for_update(of=("self",))
-        .select_related("assignee", "rollover_reason_by")
         .order_by("pk")
+        .values("pk", "title", "confidential", "stage", "assignee_id", "rollover_reason", "rollover_reason_by_id")
     )
-    ids = [issue.pk for issue in issues]
+    ids = [issue["pk"] for issue in issues]
     now = timezone.now()
     completed = Issue.objects.filter(milestone=milestone).count() - len(ids)
     for start in range(0, len(ids), BATCH_SIZE):
@@ -160,18 +165,19 @@ def rollover_move_issues(*, rollover: Rollover, by=None) -> Rollover:
             milestone=target, rollover_reason="", rollover_reason_by=None, updated_at=now
         )
 
+    people = _people({i["assignee_id"] for i in issues} | {i["rollover_reason_by_id"] for i in issues})
     issue_path = reverse("issue-detail", args=[0]).rsplit("0/", 1)[0]
     moved = [
         rollover_thread.MovedIssue(
-            issue_id=issue.pk,
-            title=issue.title,
-            confidential=issue.confidential,
-            stage_short=Stage(issue.stage).short,
-            url=f"{settings.SITE_URL}{issue_path}{issue.pk}/",
-            assignee_key=issue.assignee.get_username() if issue.assignee else "",
-            assignee_name=_person_name(issue.assignee),
-            reason=issue.rollover_reason.strip(),
-            reason_by=issue.rollover_reason_by.get_username() if issue.rollover_reason_by else "",
+            issue_id=issue["pk"],
+            title=issue["title"],
+            confidential=issue["confidential"],
+            stage_short=Stage(issue["stage"]).short,
+            url=f"{settings.SITE_URL}{issue_path}{issue['pk']}/",
+            assignee_key=people.get(issue["assignee_id"], ("", ""))[0],
+            assignee_name=people.get(issue["assignee_id"], ("", ""))[1],
+            reason=issue["rollover_reason"].strip(),
+            reason_by=people.get(issue["rollover_reason_by_id"], ("", ""))[0],
         )
         for issue in issues
     ]
@@ -218,15 +224,15 @@ def rollover_move_issues(*, rollover: Rollover, by=None) -> Rollover:
         [
             RolloverEntry(
                 rollover=rollover,
-                issue_id=issue.pk,
+                issue_id=issue["pk"],
                 from_milestone=milestone,
                 to_milestone=target,
-                stage=issue.stage,
-                assignee_id=issue.assignee_id,
-                reason=issue.rollover_reason.strip(),
-                reason_by_id=issue.rollover_reason_by_id,
-                confidential=issue.confidential,
-                reply_index=reply_of.get(issue.pk),
+                stage=issue["stage"],
+                assignee_id=issue["assignee_id"],
+                reason=issue["rollover_reason"].strip(),
+                reason_by_id=issue["rollover_reason_by_id"],
+                confidential=issue["confidential"],
+                reply_index=reply_of.get(issue["pk"]),
                 created_at=now,
             )
             for issue in issues

@@ -171,6 +171,6 @@ def _outbox_post(*, channel: str, text: str, blocks: list[dict], thread_ts: str)
                 )
         except IntegrityError:
             continue  # another writer took this ts a moment ago; take the next one
-        logger.info("Slack outbox: %s %s%s", channel, message.ts, f" (reply to {thread_ts})" if thread_ts else "")
+        logger.debug("Slack outbox: %s %s%s", channel, message.ts, f" (reply to {thread_ts})" if thread_ts else "")
         return SlackPosted(channel=channel, ts=message.ts, outbox=True)
     raise SlackTransientError("Could not store the message in the Slack outbox.")
