@@ -108,7 +108,9 @@ def slack_post(*, channel: str, text: str, blocks: list[dict] | None = None, thr
         raise _classify(exc) from exc
     except (URLError, OSError, SlackClientError) as exc:  # refused, reset, timed out, DNS
         raise SlackTransientError(f"Slack could not be reached: {exc}") from exc
-    return SlackPosted(channel=response.get("channel") or channel, ts=response["ts"])
+    posted = SlackPosted(channel=response.get("channel") or channel, ts=response["ts"])
+    _pace_mark(channel, posted.channel)
+    return posted
 
 
 def _classify(exc: SlackApiError) -> SlackError:
@@ -138,6 +140,7 @@ _last_post_at: dict[str, float] = {}
 
 
 def _pace(channel: str) -> None:
+    """Wait until `channel` may take another message."""
     interval = float(settings.SLACK_MIN_INTERVAL_SECONDS)
     if interval <= 0:
         return
@@ -146,8 +149,15 @@ def _pace(channel: str) -> None:
         wait = _last_post_at.get(channel, now - interval) + interval - now
         if wait > 0:
             time.sleep(wait)
-            now += wait
-        _last_post_at[channel] = now
+        _last_post_at[channel] = time.monotonic()
+
+
+def _pace_mark(*channels: str) -> None:
+    """Remember a post under every name of its channel (`#mktgops` and the ID Slack answered with)."""
+    with _pace_lock:
+        now = time.monotonic()
+        for channel in channels:
+            _last_post_at[channel] = now
 
 
 def _outbox_ts(channel: str) -> str:

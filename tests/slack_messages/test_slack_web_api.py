@@ -268,3 +268,25 @@ def test_the_validator_catches_undocumented_parameters_and_broadcast_replies():
     assert request_problems(headers, {"channel": "C1", "text": "x", "broadcast": True})
     assert request_problems(headers, {"text": "x"})
     assert request_problems({}, {"channel": "C1", "text": "x"})
+
+
+def test_messages_to_one_channel_keep_slacks_pace(ended, slack_api, settings):
+    settings.SLACK_MIN_INTERVAL_SECONDS = 0.3
+    milestone_rollover(milestone=ended.milestone)
+    times = [r.at for r in slack_api.received]
+    assert len(times) == 4
+    assert all(later - earlier >= 0.28 for earlier, later in zip(times, times[1:], strict=False))
+
+
+def test_a_network_error_is_transient(db, settings):
+    import socket
+
+    from slack_messages.services import SlackTransientError
+
+    with socket.socket() as sock:  # a port nothing listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    settings.SLACK_BOT_TOKEN = "xoxb-test-token"
+    settings.SLACK_API_URL = f"http://127.0.0.1:{port}/api/"
+    with pytest.raises(SlackTransientError, match="could not be reached"):
+        slack_post(channel="#mktgops", text="hi")
