@@ -1,9 +1,182 @@
-from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+import csv
 
-from milestones.selectors import milestone_list
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from milestones import selectors, services
+from milestones.forms import HandbookMRForm, RolloverReasonForm
+from milestones.models import Milestone, RolloverStatus
+from requests_app.models import Stage
+from requests_app.roles import user_is_manager, user_is_mktgops
+from requests_app.selectors import issue_get_for_user, issue_permissions
+from requests_app.services import IssueError, issue_update
+
+
+def _milestone_or_404(pk) -> Milestone:
+    milestone = selectors.milestone_get(pk)
+    if milestone is None:
+        raise Http404("No such milestone.")
+    return milestone
+
+
+def _rollover_of(milestone):
+    return milestone.rollover_or_none
 
 
 @login_required
 def milestone_index(request):
-    return render(request, "milestones/milestone_list.html", {"milestones": milestone_list()})
+    return render(request, "milestones/milestone_list.html", {"milestones": selectors.milestone_list_for(request.user)})
+
+
+def _detail_context(request, milestone, handbook_form=None):
+    rollover = _rollover_of(milestone)
+    ended = services.milestone_has_ended(milestone)
+    issues = list(selectors.milestone_issues_for(request.user, milestone))
+    return {
+        "milestone": milestone,
+        "issues": issues,
+        "open_issues": [i for i in issues if i.is_open and i.stage != Stage.COMPLETED],
+        "rollover": rollover,
+        "progress": selectors.rollover_progress(rollover) if rollover else None,
+        "ended": ended,
+        "can_roll_over": user_is_manager(request.user) and ended and not (rollover and rollover.is_done),
+        "can_give_reasons": user_is_mktgops(request.user) and not (rollover and rollover.moved_at),
+        "is_resume": bool(rollover and rollover.status != RolloverStatus.PENDING),
+        "handbook_form": handbook_form
+        or HandbookMRForm(
+            initial={"handbook_mr_url": milestone.handbook_mr_url, "handbook_mr_merged": milestone.handbook_mr_merged}
+        ),
+    }
+
+
+@login_required
+def milestone_detail(request, pk):
+    milestone = _milestone_or_404(pk)
+    return render(request, "milestones/milestone_detail.html", _detail_context(request, milestone))
+
+
+def _require_manager(request):
+    if not user_is_manager(request.user):
+        raise PermissionDenied("Only MktgOps managers can do this.")
+
+
+@login_required
+@require_POST
+def milestone_rollover_start(request, pk):
+    _require_manager(request)
+    milestone = _milestone_or_404(pk)
+    try:
+        rollover = services.rollover_request(milestone=milestone, by=request.user)
+    except services.MilestoneError as exc:
+        messages.error(request, str(exc))
+        return redirect("milestone-detail", pk=pk)
+    if rollover.status == RolloverStatus.DONE:
+        moved = f"{rollover.moved_count} issues moved to {rollover.to_milestone}"
+        messages.success(request, f"{milestone.title} is rolled over: {moved}.")
+    elif rollover.status == RolloverStatus.FAILED or rollover.last_error:
+        messages.error(request, f"The rollover stopped: {rollover.last_error}")
+    else:
+        messages.info(request, f"The rollover of {milestone.title} is queued; this page shows its progress.")
+    return redirect("milestone-detail", pk=pk)
+
+
+@login_required
+@require_POST
+def milestone_handbook_mr(request, pk):
+    _require_manager(request)
+    milestone = _milestone_or_404(pk)
+    form = HandbookMRForm(request.POST)
+    if not form.is_valid():
+        context = _detail_context(request, milestone, handbook_form=form)
+        return render(request, "milestones/milestone_detail.html", context, status=400)
+    services.milestone_record_handbook_mr(
+        milestone=milestone, url=form.cleaned_data["handbook_mr_url"], merged=form.cleaned_data["handbook_mr_merged"]
+    )
+    messages.success(request, "Handbook merge request recorded.")
+    return redirect("milestone-detail", pk=pk)
+
+
+@login_required
+@require_POST
+def milestone_close_view(request, pk):
+    _require_manager(request)
+    milestone = _milestone_or_404(pk)
+    try:
+        services.milestone_close(milestone=milestone)
+    except services.MilestoneError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"{milestone.title} is closed.")
+    return redirect("milestone-detail", pk=pk)
+
+
+@login_required
+@require_POST
+def issue_rollover_reason(request, pk, issue_pk):
+    milestone = _milestone_or_404(pk)
+    issue = issue_get_for_user(request.user, issue_pk)
+    if issue is None or issue.milestone_id != milestone.pk:
+        raise Http404("No such issue in this milestone.")
+    if not issue_permissions(request.user, issue).can_triage:
+        raise PermissionDenied("Only MktgOps team members give rollover reasons.")
+    form = RolloverReasonForm(request.POST)
+    if form.is_valid():
+        try:
+            issue_update(issue=issue, by=request.user, rollover_reason=form.cleaned_data["rollover_reason"])
+        except IssueError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, f"Rollover reason for #{issue.pk} saved.")
+    else:
+        messages.error(request, " ".join(form.errors.get("rollover_reason", [])))
+    return redirect(f"/milestones/{milestone.pk}/#issue-{issue.pk}")
+
+
+def _report_entries(request, pk):
+    if not user_is_mktgops(request.user):
+        raise PermissionDenied("Rollover reports are for the MktgOps team.")
+    milestone = _milestone_or_404(pk)
+    rollover = _rollover_of(milestone)
+    entries = list(selectors.rollover_entries(rollover)) if rollover else []
+    return milestone, rollover, entries
+
+
+@login_required
+def milestone_report(request, pk):
+    milestone, rollover, entries = _report_entries(request, pk)
+    return render(
+        request, "milestones/milestone_report.html", {"milestone": milestone, "rollover": rollover, "entries": entries}
+    )
+
+
+@login_required
+def milestone_report_csv(request, pk):
+    milestone, rollover, entries = _report_entries(request, pk)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="rollover-{milestone.start_date:%Y-%m-%d}.csv"'
+    writer = csv.writer(response)
+    writer.writerow(["issue", "title", "confidential", "from", "to", "stage", "assignee", "reason", "reason_by"])
+    for e in entries:
+        writer.writerow(
+            [
+                e.issue_id,
+                _csv_safe(e.issue.title),
+                e.confidential,
+                e.from_milestone.title,
+                e.to_milestone.title,
+                Stage(e.stage).label,
+                e.assignee.get_username() if e.assignee else "",
+                _csv_safe(e.reason),
+                e.reason_by.get_username() if e.reason_by else "",
+            ]
+        )
+    return response
+
+
+def _csv_safe(value: str) -> str:
+    # Spreadsheet formula injection: a cell starting with = + - @ is read as a formula.
+    return f"'{value}" if value[:1] in ("=", "+", "-", "@") else value

@@ -4,6 +4,7 @@ import datetime
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -40,6 +41,7 @@ INSTALLED_APPS = [
     "milestones",
     "requests_app",
     "sales_systems",
+    "slack_messages",
 ]
 
 MIDDLEWARE = [
@@ -130,6 +132,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "milestones.tasks.milestones_ensure_ahead_task",
         "schedule": 60 * 60 * 6,
     },
+    # Every ended milestone not yet rolled over, shortly after midnight (the day after its due date).
+    "milestones-rollover-due": {
+        "task": "milestones.tasks.milestones_rollover_due_task",
+        "schedule": crontab(hour=0, minute=30),
+    },
 }
 
 # Milestone cadence: two-week iterations starting on MILESTONE_START_WEEKDAY (0 = Monday),
@@ -143,6 +150,14 @@ MILESTONES_AHEAD = env.int("MILESTONES_AHEAD", default=3)
 SLACK_BOT_TOKEN = env("SLACK_BOT_TOKEN", default="")
 SLACK_API_URL = env("SLACK_API_URL", default="https://slack.com/api/")
 SLACK_ROLLOVER_CHANNEL = env("SLACK_ROLLOVER_CHANNEL", default="#mktgops")
+SLACK_TIMEOUT_SECONDS = env.int("SLACK_TIMEOUT_SECONDS", default=10)
+# Slack's pace for one channel: about one message a second.
+SLACK_MIN_INTERVAL_SECONDS = env.float("SLACK_MIN_INTERVAL_SECONDS", default=1.0)
+# A 429 asking for at most this many seconds is waited out in the worker; longer waits retry the task.
+SLACK_RETRY_INLINE_MAX_SECONDS = env.float("SLACK_RETRY_INLINE_MAX_SECONDS", default=5.0)
+# 5xx and network errors: task retries with exponential backoff from this base, this many times.
+SLACK_RETRY_BACKOFF_SECONDS = env.float("SLACK_RETRY_BACKOFF_SECONDS", default=5.0)
+SLACK_MAX_RETRIES = env.int("SLACK_MAX_RETRIES", default=8)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -11,6 +11,8 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # Tasks run in-process in tests; the one test on a real worker switches this off itself.
 CELERY_TASK_ALWAYS_EAGER = True
 SLACK_BOT_TOKEN = ""
+SLACK_MIN_INTERVAL_SECONDS = 0
+SLACK_RETRY_BACKOFF_SECONDS = 0
 SITE_URL = "http://testserver"
 PRIVATE_MEDIA_ROOT = VAR_DIR / "test-private"  # noqa: F405
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405

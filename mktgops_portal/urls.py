@@ -17,4 +17,5 @@ urlpatterns = [
     path("milestones/", include("milestones.urls")),
     path("sales-systems/", include("sales_systems.urls")),
     path("changelog/", include("requests_app.urls_changelog")),
+    path("slack/", include("slack_messages.urls")),
 ]

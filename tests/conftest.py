@@ -69,3 +69,14 @@ def ic_user(db):
 @pytest.fixture
 def manager_user(db):
     return factories.manager(username="maya")
+
+
+@pytest.fixture
+def slack_api(settings):
+    """A Slack Web API test server on 127.0.0.1; the portal posts to it with a bot token."""
+    from tests.slack_messages.slack_web_api import SlackWebAPI
+
+    with SlackWebAPI() as api:
+        settings.SLACK_BOT_TOKEN = "xoxb-test-token"
+        settings.SLACK_API_URL = api.url
+        yield api

@@ -1,0 +1,40 @@
+from rest_framework import serializers
+
+from milestones.models import Rollover
+
+
+class RolloverSerializer(serializers.ModelSerializer):
+    milestone = serializers.PrimaryKeyRelatedField(read_only=True)
+    to_milestone = serializers.PrimaryKeyRelatedField(read_only=True)
+    triggered_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    replies_planned = serializers.SerializerMethodField()
+    replies_posted = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Rollover
+        fields = [
+            "id",
+            "milestone",
+            "to_milestone",
+            "status",
+            "triggered_by",
+            "moved_count",
+            "completed_count",
+            "moved_at",
+            "channel",
+            "parent_ts",
+            "replies_planned",
+            "replies_posted",
+            "attempts",
+            "last_error",
+            "error_code",
+            "started_at",
+            "finished_at",
+        ]
+        read_only_fields = fields
+
+    def get_replies_planned(self, rollover) -> int:
+        return rollover.replies.count()
+
+    def get_replies_posted(self, rollover) -> int:
+        return rollover.replies.exclude(ts="").count()
