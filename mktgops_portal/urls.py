@@ -15,4 +15,5 @@ urlpatterns = [
     path("api/", include("mktgops_portal.api_urls")),
     path("", include("requests_app.urls")),
     path("milestones/", include("milestones.urls")),
+    path("board/", include("requests_app.urls_board")),
 ]
