@@ -211,14 +211,14 @@ def _position_for(
             _renumber(stage)  # the neighbours exist but no integer lies between them
             return _position_for(issue, stage, index, after_id=after_id, before_id=before_id)
         # Neighbours that left the column meanwhile: fall back to the index (or the end).
-    if index is None or index < 0:
-        last = column.order_by("-position", "-pk").values_list("position", flat=True).first()
-        return (last or 0) + POSITION_GAP
-    neighbours = list(column.values_list("position", flat=True)[max(index - 1, 0) : index + 1])
+    neighbours = [] if index is None or index < 0 else list(
+        column.values_list("position", flat=True)[max(index - 1, 0) : index + 1]
+    )
     if index == 0:
         return (neighbours[0] - POSITION_GAP) if neighbours else 0
-    if len(neighbours) < 2:
-        return (neighbours[-1] if neighbours else 0) + POSITION_GAP
+    if len(neighbours) < 2:  # the end of the column (also for an index past it)
+        last = column.order_by("-position", "-pk").values_list("position", flat=True).first()
+        return (last or 0) + POSITION_GAP
     low, high = neighbours
     if high - low > 1:
         return (low + high) // 2
