@@ -73,9 +73,14 @@ def _move_targets(issue) -> list[tuple[str, str]]:
 
 
 def _prepare_cards(cards) -> None:
+    # URLs are reversed once per page, not twice per card: a full board renders a couple of hundred cards.
+    detail_url = reverse("issue-detail", args=[0]).replace("/0/", "/{}/")
+    move_url = reverse("board-move", args=[0]).replace("/0/", "/{}/")
     for card in cards:
         card.move_targets = _move_targets(card)
         card.move_target_codes = " ".join(code for code, _ in card.move_targets)
+        card.detail_url = detail_url.format(card.pk)
+        card.move_url = move_url.format(card.pk)
 
 
 @login_required
@@ -199,9 +204,8 @@ def board_move(request, pk):
         return redirect(f"{reverse('board')}?{request.GET.urlencode()}")
     filters = _filters(request)
     counts = selectors.board_counts(request.user, filters, current_milestone=milestone_current())
+    selectors.board_decorate_cards([issue])
     _prepare_cards([issue])
-    issue.priority = selectors.issue_priority(issue)
-    issue.sla = selectors.issue_sla(issue)
     card = render_to_string(
         "board/_card.html",
         {"issue": issue, "can_move": True, "filter_query": _filter_query(filters)},
