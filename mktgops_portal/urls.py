@@ -18,4 +18,5 @@ urlpatterns = [
     path("sales-systems/", include("sales_systems.urls")),
     path("changelog/", include("requests_app.urls_changelog")),
     path("slack/", include("slack_messages.urls")),
+    path("board/", include("requests_app.urls_board")),
 ]

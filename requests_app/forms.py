@@ -14,7 +14,7 @@ from milestones.selectors import milestones_open_for_planning
 from requests_app import list_import
 from requests_app.models import RequestType, Stage
 from requests_app.pii import personal_data_found
-from requests_app.selectors import initial_source_statuses, mktgops_users
+from requests_app.selectors import initial_source_statuses, mktgops_members
 
 # The handbook's tech-stack tools; their labels are what a bug request's "affected tools" attaches.
 TOOL_LABEL_NAMES = [
@@ -377,7 +377,7 @@ class TriageForm(forms.Form):
             "labels": [lbl.pk for lbl in issue.labels.all()],
         }
         super().__init__(*args, initial=initial, **kwargs)
-        self.fields["assignee"].queryset = mktgops_users()
+        self.fields["assignee"].queryset = mktgops_members()
         # The issue's own milestone stays choosable even once it has ended, so saving keeps it.
         planning = milestones_open_for_planning()
         if issue.milestone_id:

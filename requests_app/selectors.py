@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 
 from labels.models import Label
 from milestones.selectors import milestone_current
@@ -174,8 +174,214 @@ def issue_timeline(issue: Issue) -> list[TimelineEntry]:
     return sorted(entries, key=lambda e: e.at)
 
 
-def mktgops_users():
-    """People an issue can be assigned to: members of the MktgOps groups."""
+# --- The board -------------------------------------------------------------------------------------
+
+# Cards a column shows before "Load more"; the board's cost is bounded by this, not by the open issues.
+BOARD_PAGE_SIZE = 20
+# With swimlanes every person has nine cells: a shorter first page keeps the page as light as the plain board.
+BOARD_LANE_PAGE_SIZE = 5
+PRIORITY_SCOPE = "MktgOpsPriority"
+UNASSIGNED_LANE = "none"
+
+
+@dataclass(frozen=True)
+class BoardFilters:
+    """What the board shows, read from its URL.
+
+    `milestone`: "current" (the default: the current milestone's issues and those not yet planned into
+    any milestone, which 00–02 never are), "any", "none", or a milestone id.
+    """
+
+    milestone: str = "current"
+    assignee: str = ""  # a username, or "none"
+    label: str = ""
+    priority: str = ""  # the value of the MktgOpsPriority:: label: High, Medium, Low
+    request_type: str = ""
+    q: str = ""
+    lanes: bool = False  # swimlanes by assignee
+
+
+@dataclass
+class BoardColumn:
+    stage: str
+    label: str
+    lane: str
+    count: int
+    cards: list
+
+    @property
+    def has_more(self) -> bool:
+        return self.count > len(self.cards)
+
+
+@dataclass
+class BoardLane:
+    key: str  # "all" without swimlanes; an assignee's id, or UNASSIGNED_LANE
+    assignee: object
+    columns: list[BoardColumn]
+
+    @property
+    def count(self) -> int:
+        return sum(c.count for c in self.columns)
+
+
+@dataclass
+class Board:
+    lanes: list[BoardLane]
+    totals: dict[str, int]
+
+
+def issue_sla(issue: Issue):
+    """The SLA badge of a card: None until the Sales Systems fast-track SLAs exist (issue 7 fills this in)."""
+    return None
+
+
+def board_issues(user, filters: BoardFilters, *, current_milestone=None) -> QuerySet[Issue]:
+    """The open issues `user` may see that match the board's filters (unordered)."""
+    issues = issues_visible_to(user).filter(closed_at__isnull=True)
+    milestone = filters.milestone
+    if milestone == "none":
+        issues = issues.filter(milestone__isnull=True)
+    elif milestone.isdigit():
+        issues = issues.filter(milestone_id=int(milestone))
+    elif milestone != "any":
+        planned_now = Q(milestone=current_milestone) if current_milestone else Q(pk__in=[])
+        issues = issues.filter(planned_now | Q(milestone__isnull=True))
+    if filters.assignee == UNASSIGNED_LANE:
+        issues = issues.filter(assignee__isnull=True)
+    elif filters.assignee:
+        issues = issues.filter(assignee__username=filters.assignee)
+    if filters.label:
+        issues = issues.filter(labels__name=filters.label)
+    if filters.priority:
+        issues = issues.filter(labels__name=f"{PRIORITY_SCOPE}::{filters.priority}")
+    if filters.request_type:
+        issues = issues.filter(request_type=filters.request_type)
+    text = filters.q.strip()
+    if text:
+        number = text.lstrip("#")
+        match = Q(title__icontains=text) | Q(description__icontains=text)
+        issues = issues.filter(match | Q(pk=int(number)) if number.isdigit() else match)
+    return issues
+
+
+def _lane_key(assignee_id) -> str:
+    return str(assignee_id) if assignee_id is not None else UNASSIGNED_LANE
+
+
+def board_decorate_cards(cards: list[Issue]) -> list[Issue]:
+    """What a card shows beyond its fields, worked out once here rather than looked up in the template."""
+    for card in cards:
+        labels = list(card.labels.all())
+        card.priority = next((lbl.value for lbl in labels if lbl.scope == PRIORITY_SCOPE), None)
+        card.card_labels = [lbl for lbl in labels if lbl.scope != PRIORITY_SCOPE]
+        card.assignee_name = (card.assignee.get_full_name() or card.assignee.get_username()) if card.assignee else ""
+        card.sla = issue_sla(card)
+    return cards
+
+
+def board_page_size(filters: BoardFilters) -> int:
+    return BOARD_LANE_PAGE_SIZE if filters.lanes else BOARD_PAGE_SIZE
+
+
+def board_counts(user, filters: BoardFilters, *, current_milestone=None) -> dict[str, dict[str, int]]:
+    """{lane key: {stage: open issues}} in one aggregate query; lane "all" without swimlanes.
+
+    A plain COUNT is right: the only joins the filters add match one row per issue (one label name, one user).
+    """
+    issues = board_issues(user, filters, current_milestone=current_milestone).order_by()
+    counts: dict[str, dict[str, int]] = {}
+    if filters.lanes:
+        rows = issues.values("assignee_id", "stage").annotate(n=Count("pk"))
+        for row in rows:
+            counts.setdefault(_lane_key(row["assignee_id"]), {})[row["stage"]] = row["n"]
+    else:
+        rows = issues.values("stage").annotate(n=Count("pk"))
+        counts["all"] = {row["stage"]: row["n"] for row in rows}
+    return counts
+
+
+def board_columns(user, filters: BoardFilters, *, current_milestone=None) -> Board:
+    """Every column's count and its first BOARD_PAGE_SIZE cards, in a constant number of queries.
+
+    Counts: one aggregate. Cards: one query whose `pk IN (…)` holds, per non-empty column (per lane and
+    column with swimlanes), a subquery taking its first page in board order, which the (stage, position)
+    index answers by reading about BOARD_PAGE_SIZE rows, however many issues the column holds. Plus one for
+    the cards' labels. (A ROW_NUMBER() window would rank every open issue on each render.)
+    """
+    counts = board_counts(user, filters, current_milestone=current_milestone)
+    issues = board_issues(user, filters, current_milestone=current_milestone)
+    first_pages = Q(pk__in=[])
+    for lane, by_stage in counts.items():
+        cell = issues
+        if filters.lanes:
+            cell = cell.filter(assignee__isnull=True) if lane == UNASSIGNED_LANE else cell.filter(assignee_id=lane)
+        for stage, count in by_stage.items():
+            if count:
+                page = cell.filter(stage=stage).order_by("position", "pk").values("pk")[: board_page_size(filters)]
+                first_pages |= Q(pk__in=page)
+    cards = issues_with_card_data(Issue.objects.filter(first_pages)).order_by("position", "pk")
+    cards = board_decorate_cards(list(cards))
+    by_cell: dict[tuple[str, str], list[Issue]] = {}
+    assignees = {}
+    for card in cards:
+        lane = _lane_key(card.assignee_id) if filters.lanes else "all"
+        by_cell.setdefault((lane, card.stage), []).append(card)
+        assignees[lane] = card.assignee
+    if filters.lanes:
+        # People first, by name; the unassigned lane last. A lane exists only where it holds issues.
+        keys = sorted(
+            (k for k in counts if k != UNASSIGNED_LANE),
+            key=lambda k: (assignees[k].get_full_name() or assignees[k].get_username()).lower(),
+        )
+        keys += [UNASSIGNED_LANE] if UNASSIGNED_LANE in counts else []
+    else:
+        keys = ["all"]
+    lanes = [
+        BoardLane(
+            key=key,
+            assignee=assignees.get(key),
+            columns=[
+                BoardColumn(
+                    stage=stage.value,
+                    label=stage.label,
+                    lane=key,
+                    count=counts.get(key, {}).get(stage.value, 0),
+                    cards=by_cell.get((key, stage.value), []),
+                )
+                for stage in Stage
+            ],
+        )
+        for key in keys
+    ]
+    totals = {stage.value: sum(c.get(stage.value, 0) for c in counts.values()) for stage in Stage}
+    return Board(lanes=lanes, totals=totals)
+
+
+def board_column_page(
+    user,
+    filters: BoardFilters,
+    *,
+    stage: str,
+    lane: str = "all",
+    after_id: int | None = None,
+    current_milestone=None,
+) -> tuple[list[Issue], bool]:
+    """The next BOARD_PAGE_SIZE cards of one column after card `after_id` (keyset), and whether more follow."""
+    issues = board_issues(user, filters, current_milestone=current_milestone).filter(stage=stage)
+    if filters.lanes and lane != "all":
+        issues = issues.filter(assignee__isnull=True) if lane == UNASSIGNED_LANE else issues.filter(assignee_id=lane)
+    if after_id is not None:
+        after = Issue.objects.filter(pk=after_id).values_list("position", flat=True).first()
+        if after is not None:
+            issues = issues.filter(Q(position__gt=after) | Q(position=after, pk__gt=after_id))
+    size = board_page_size(filters)
+    page = list(issues_with_card_data(issues).order_by("position", "pk")[: size + 1])
+    return board_decorate_cards(page[:size]), len(page) > size
+
+
+def mktgops_members() -> QuerySet:
+    """People who can be assigned: the MktgOps team (ICs and managers)."""
     from django.contrib.auth import get_user_model
 
     from requests_app.roles import MANAGERS_GROUP, MKTGOPS_GROUP
@@ -184,7 +390,7 @@ def mktgops_users():
         get_user_model()
         .objects.filter(is_active=True, groups__name__in=[MKTGOPS_GROUP, MANAGERS_GROUP])
         .distinct()
-        .order_by("username")
+        .order_by("first_name", "username")
     )
 
 

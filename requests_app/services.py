@@ -2,6 +2,7 @@
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django_fsm import TransitionNotAllowed
 
@@ -130,20 +131,31 @@ def issue_move(
     reason: str = "",
     position: int | None = None,
     expected_stage: str | None = None,
+    after_id: int | None = None,
+    before_id: int | None = None,
 ) -> Issue:
     """Move `issue` to `to_stage` through its FSM transition, log it, and place it at `position`.
 
+    `position` is an index in the full column (the API). A filtered board column cannot know that
+    index, so it says which cards the issue was dropped between instead: `after_id` (the card
+    above) and/or `before_id` (the card below); they win over `position`.
     The row is locked first so two people moving the same card serialise: the second sees the
     first one's stage and is refused (or told it changed, when it says which stage it expected).
     """
     if to_stage not in Stage.values:
         raise IssueMoveRefused(f"Unknown stage {to_stage!r}; stages are {', '.join(Stage.values)}.")
+    # Who may move comes first: a requester is told "not yours to move" (403), not why the move is invalid.
+    if not user_is_mktgops(by):
+        raise IssueMoveForbidden("Only MktgOps team members can move issues between stages.")
     issue = Issue.objects.select_for_update().get(pk=issue.pk)
     if expected_stage is not None and issue.stage != expected_stage:
         raise IssueMoveConflict(f"#{issue.pk} was moved by someone else: it is now in {_stage_name(issue.stage)}.")
     reason = (reason or "").strip()
-    if issue.stage == to_stage and position is not None:
-        issue_place(issue=issue, position=position)
+    placing = position is not None or after_id is not None or before_id is not None
+    if issue.stage == to_stage and placing:
+        if issue.closed_at is not None:
+            raise IssueMoveRefused(f"#{issue.pk} is closed; reopen it before moving it.")
+        issue_place(issue=issue, position=position, after_id=after_id, before_id=before_id)
         return issue
     bound = _check_move(issue, to_stage, by, reason)
     before = {"assignee": issue.assignee, "milestone": issue.milestone}
@@ -160,7 +172,7 @@ def issue_move(
         if old != new:
             fields.append(field)
             _event(issue, by, _planning_event_kind(field), old_value=_display(old), new_value=_display(new))
-    issue.position = _position_for(issue, to_stage, position)
+    issue.position = _position_for(issue, to_stage, position, after_id=after_id, before_id=before_id)
     fields.append("position")
     issue.save(update_fields=fields)
     IssueTransition.objects.create(issue=issue, by=by, from_stage=from_stage, to_stage=issue.stage, reason=reason)
@@ -188,22 +200,59 @@ def _event(issue: Issue, by, kind: str, *, old_value: str = "", new_value: str =
     )
 
 
-def _position_for(issue: Issue, stage: str, index: int | None) -> int:
-    """A sparse position at `index` of the target column (the end when None)."""
+def _position_for(
+    issue: Issue, stage: str, index: int | None, *, after_id: int | None = None, before_id: int | None = None
+) -> int:
+    """A sparse position at `index` of the target column (the end when None), or between two cards."""
     column = issue_column(stage).exclude(pk=issue.pk)
-    if index is None or index < 0:
-        last = column.order_by("-position", "-pk").values_list("position", flat=True).first()
-        return (last or 0) + POSITION_GAP
-    neighbours = list(column.values_list("position", flat=True)[max(index - 1, 0) : index + 1])
+    if after_id is not None or before_id is not None:
+        between = _position_between(column, after_id=after_id, before_id=before_id)
+        if between is not None:
+            return between
+        if (after_id is not None and column.filter(pk=after_id).exists()) or (
+            before_id is not None and column.filter(pk=before_id).exists()
+        ):
+            _renumber(stage)  # the neighbours exist but no integer lies between them
+            return _position_for(issue, stage, index, after_id=after_id, before_id=before_id)
+        # Neighbours that left the column meanwhile: fall back to the index (or the end).
+    neighbours = (
+        []
+        if index is None or index < 0
+        else list(column.values_list("position", flat=True)[max(index - 1, 0) : index + 1])
+    )
     if index == 0:
         return (neighbours[0] - POSITION_GAP) if neighbours else 0
-    if len(neighbours) < 2:
-        return (neighbours[-1] if neighbours else 0) + POSITION_GAP
+    if len(neighbours) < 2:  # the end of the column (also for an index past it)
+        last = column.order_by("-position", "-pk").values_list("position", flat=True).first()
+        return (last or 0) + POSITION_GAP
     low, high = neighbours
     if high - low > 1:
         return (low + high) // 2
     _renumber(stage)
     return _position_for(issue, stage, index)
+
+
+def _position_between(column, *, after_id: int | None, before_id: int | None) -> int | None:
+    """A position right after `after_id` (else right before `before_id`) in `column`, or None.
+
+    Only the neighbour in the full column matters: cards hidden by a board filter keep their place.
+    """
+    rows = dict(column.filter(pk__in=[i for i in (after_id, before_id) if i is not None]).values_list("pk", "position"))
+    if after_id in rows:
+        low = rows[after_id]
+        following = column.filter(Q(position__gt=low) | Q(position=low, pk__gt=after_id))
+        high = following.values_list("position", flat=True).first()
+        if high is None:
+            return low + POSITION_GAP
+    elif before_id in rows:
+        high = rows[before_id]
+        preceding = column.filter(Q(position__lt=high) | Q(position=high, pk__lt=before_id))
+        low = preceding.order_by("-position", "-pk").values_list("position", flat=True).first()
+        if low is None:
+            return high - POSITION_GAP
+    else:
+        return None
+    return (low + high) // 2 if high - low > 1 else None
 
 
 def _renumber(stage: str) -> None:
@@ -213,9 +262,11 @@ def _renumber(stage: str) -> None:
     )
 
 
-def issue_place(*, issue: Issue, position: int) -> Issue:
-    """Reorder within the issue's column: one row written."""
-    issue.position = _position_for(issue, issue.stage, position)
+def issue_place(
+    *, issue: Issue, position: int | None = None, after_id: int | None = None, before_id: int | None = None
+) -> Issue:
+    """Reorder within the issue's column: one row written (the column only when a gap is used up)."""
+    issue.position = _position_for(issue, issue.stage, position, after_id=after_id, before_id=before_id)
     issue.save(update_fields=["position"])
     return issue
 

@@ -73,7 +73,7 @@ def issue_list(request):
             "request_types": RequestType.choices,
             "labels": label_list(),
             "milestones": milestone_list(),
-            "assignees": selectors.mktgops_users(),
+            "assignees": selectors.mktgops_members(),
             "selected": {
                 "stage": request.GET.getlist("stage"),
                 "request_type": request.GET.getlist("request_type"),

@@ -1,0 +1,224 @@
+"""The board: stage columns, drag-and-drop moves through the stage FSM, "load more" per column."""
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.http import HttpResponseBadRequest, JsonResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.views.decorators.http import require_GET, require_POST
+
+from labels.selectors import labels_attachable
+from milestones.selectors import milestone_current, milestone_list
+from requests_app import selectors, services
+from requests_app.models import RequestType, Stage
+from requests_app.roles import user_is_mktgops
+from requests_app.selectors import BoardFilters
+
+PRIORITIES = ["High", "Medium", "Low"]
+LANES_ASSIGNEE = "assignee"
+
+
+class BoardFilterForm(forms.Form):
+    """The board's URL: every filter is optional; anything malformed is ignored rather than fatal."""
+
+    milestone = forms.RegexField(regex=r"^(current|any|none|\d+)$", required=False)
+    assignee = forms.CharField(max_length=150, required=False)
+    label = forms.CharField(max_length=120, required=False)
+    priority = forms.ChoiceField(choices=[("", "")] + [(p, p) for p in PRIORITIES], required=False)
+    request_type = forms.ChoiceField(choices=[("", ""), *RequestType.choices], required=False)
+    q = forms.CharField(max_length=200, required=False)
+    lanes = forms.ChoiceField(choices=[("", ""), (LANES_ASSIGNEE, LANES_ASSIGNEE)], required=False)
+
+
+def _filters(request) -> BoardFilters:
+    form = BoardFilterForm(request.GET)
+    form.is_valid()
+    data = {name: form.cleaned_data.get(name) or "" for name in form.fields}
+    return BoardFilters(
+        milestone=data["milestone"] or "current",
+        assignee=data["assignee"].strip(),
+        label=data["label"].strip(),
+        priority=data["priority"],
+        request_type=data["request_type"],
+        q=data["q"].strip(),
+        lanes=data["lanes"] == LANES_ASSIGNEE,
+    )
+
+
+def _filter_query(filters: BoardFilters) -> str:
+    """The filters as a query string (defaults left out) for "load more" and move requests."""
+    params = {
+        "milestone": "" if filters.milestone == "current" else filters.milestone,
+        "assignee": filters.assignee,
+        "label": filters.label,
+        "priority": filters.priority,
+        "request_type": filters.request_type,
+        "q": filters.q,
+        "lanes": LANES_ASSIGNEE if filters.lanes else "",
+    }
+    return urlencode({k: v for k, v in params.items() if v})
+
+
+def _move_targets(issue) -> list[tuple[str, str]]:
+    """Where the "Move to…" menu offers to take a card: the workflow's moves from its stage."""
+    if issue.stage == Stage.BLOCKED:
+        codes = [issue.blocked_from] if issue.blocked_from else []
+    else:
+        codes = services.stage_targets(issue.stage)
+    return [(code, Stage(code).label) for code in codes]
+
+
+def _prepare_cards(cards) -> None:
+    # URLs are reversed once per page, not twice per card: a full board renders a couple of hundred cards.
+    detail_url = reverse("issue-detail", args=[0]).replace("/0/", "/{}/")
+    move_url = reverse("board-move", args=[0]).replace("/0/", "/{}/")
+    for card in cards:
+        card.move_targets = _move_targets(card)
+        card.move_target_codes = " ".join(code for code, _ in card.move_targets)
+        card.detail_url = detail_url.format(card.pk)
+        card.move_url = move_url.format(card.pk)
+
+
+@login_required
+@require_GET
+def board(request):
+    filters = _filters(request)
+    current = milestone_current()
+    board = selectors.board_columns(request.user, filters, current_milestone=current)
+    for lane in board.lanes:
+        for column in lane.columns:
+            _prepare_cards(column.cards)
+    return render(
+        request,
+        "board/board.html",
+        {
+            "board": board,
+            "filters": filters,
+            "filter_query": _filter_query(filters),
+            "current_milestone": current,
+            "milestones": milestone_list()[:12],
+            "members": selectors.mktgops_members(),
+            "labels": labels_attachable(),
+            "priorities": PRIORITIES,
+            "request_types": RequestType.choices,
+            "totals": [(stage, board.totals[stage.value]) for stage in Stage],
+            "can_move": user_is_mktgops(request.user),
+        },
+    )
+
+
+@login_required
+@require_GET
+def board_column(request, stage):
+    """The next page of one column (htmx "Load more"): its cards and the button that loads the page after."""
+    if stage not in Stage.values:
+        return HttpResponseBadRequest("Unknown stage.")
+    filters = _filters(request)
+    lane = request.GET.get("lane", "all")
+    if lane not in ("all", selectors.UNASSIGNED_LANE) and not lane.isdigit():
+        return HttpResponseBadRequest("Unknown lane.")
+    after = request.GET.get("after", "")
+    cards, has_more = selectors.board_column_page(
+        request.user,
+        filters,
+        stage=stage,
+        lane=lane,
+        after_id=int(after) if after.isdigit() else None,
+        current_milestone=milestone_current(),
+    )
+    _prepare_cards(cards)
+    return render(
+        request,
+        "board/_column_page.html",
+        {
+            "cards": cards,
+            "column": {"stage": stage, "lane": lane, "has_more": has_more},
+            "filter_query": _filter_query(filters),
+            "can_move": user_is_mktgops(request.user),
+        },
+    )
+
+
+class BoardMoveForm(forms.Form):
+    stage = forms.ChoiceField(choices=Stage.choices)
+    expected_stage = forms.ChoiceField(choices=Stage.choices, required=False)
+    after_id = forms.IntegerField(min_value=1, required=False)
+    before_id = forms.IntegerField(min_value=1, required=False)
+    reason = forms.CharField(max_length=2000, required=False)
+    # 05 → 06: the business owner's sign-off, recorded in the same transaction as the move.
+    sign_off = forms.BooleanField(required=False)
+
+
+def _wants_json(request) -> bool:
+    return "application/json" in request.headers.get("Accept", "")
+
+
+def _refuse(request, status: int, detail: str, **extra):
+    if _wants_json(request):
+        return JsonResponse({"detail": detail, **extra}, status=status)
+    messages.error(request, detail)
+    return redirect(f"{reverse('board')}?{request.GET.urlencode()}")
+
+
+@login_required
+@require_POST
+def board_move(request, pk):
+    """Move or reorder a card: JSON for the board's script, a redirect with a message without it."""
+    issue = selectors.issue_get_for_user(request.user, pk)
+    if issue is None:
+        return _refuse(request, 404, "No issue with this id is visible to you.")
+    form = BoardMoveForm(request.POST)
+    if not form.is_valid():
+        detail = " ".join(f"{field}: {' '.join(errs)}" for field, errs in form.errors.items())
+        return _refuse(request, 400, detail)
+    data = form.cleaned_data
+    to_stage = data["stage"]
+    try:
+        # Sign-off and move commit together: a refused move does not leave a sign-off behind.
+        with transaction.atomic():
+            if data["sign_off"] and to_stage == Stage.READY_TO_DEPLOY and issue.signed_off_at is None:
+                services.issue_sign_off(issue=issue, by=request.user)
+            services.issue_move(
+                issue=issue,
+                to_stage=to_stage,
+                by=request.user,
+                reason=data["reason"],
+                expected_stage=data["expected_stage"] or None,
+                after_id=data["after_id"],
+                before_id=data["before_id"],
+            )
+    except services.IssueMoveForbidden as exc:
+        return _refuse(request, 403, str(exc))
+    except services.IssueMoveRefused as exc:
+        current = selectors.issue_get_for_user(request.user, pk)
+        return _refuse(request, 409, str(exc), stage=current.stage if current else None)
+    except services.IssueError as exc:
+        return _refuse(request, 400, str(exc))
+    issue = selectors.issue_get_for_user(request.user, pk)
+    if not _wants_json(request):
+        messages.success(request, f"#{issue.pk} is now in {issue.stage_label}.")
+        return redirect(f"{reverse('board')}?{request.GET.urlencode()}")
+    filters = _filters(request)
+    counts = selectors.board_counts(request.user, filters, current_milestone=milestone_current())
+    selectors.board_decorate_cards([issue])
+    _prepare_cards([issue])
+    card = render_to_string(
+        "board/_card.html",
+        {"issue": issue, "can_move": True, "filter_query": _filter_query(filters)},
+        request=request,
+    )
+    return JsonResponse(
+        {
+            "id": issue.pk,
+            "stage": issue.stage,
+            "stage_label": issue.stage_label,
+            "detail": f"#{issue.pk} is now in {issue.stage_label}.",
+            "card": card,
+            "counts": counts,
+            "totals": {stage: sum(c.get(stage, 0) for c in counts.values()) for stage in Stage.values},
+        }
+    )

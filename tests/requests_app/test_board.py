@@ -1,0 +1,377 @@
+"""The board page, its "load more" pages and its move endpoint."""
+
+import json
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from requests_app.models import Issue, IssueTransition, Stage
+from requests_app.selectors import BOARD_PAGE_SIZE
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+MOVE_HEADERS = {"HTTP_ACCEPT": "application/json"}
+
+
+@pytest.fixture
+def ic_client(client, ic_user):
+    client.force_login(ic_user)
+    return client
+
+
+def _board_queries(client, url="/board/") -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(ctx.captured_queries)
+
+
+def _move(client, issue, **data):
+    return client.post(f"/board/issues/{issue.pk}/move/", data, **MOVE_HEADERS)
+
+
+def test_board_has_one_column_per_stage_with_its_exact_label_and_count(ic_client):
+    factories.IssueFactory.create_batch(3, stage=Stage.TRIAGE)
+    factories.IssueFactory(stage=Stage.READY)
+    response = ic_client.get("/board/")
+    html = response.content.decode()
+    for stage in Stage:
+        assert f'aria-label="{stage.label}"' in html
+        assert f'<span class="scope">MktgOps::</span>{stage.label[9:]}</h2>' in html
+    columns = {c.stage: c.count for c in response.context["board"].lanes[0].columns}
+    assert columns["00"] == 3
+    assert columns["02"] == 1
+    assert columns["04"] == 0
+
+
+def test_card_shows_iid_title_assignee_priority_labels_weight_and_lock(ic_client, ic_user):
+    current = factories.current_milestone()
+    high = factories.LabelFactory(name="MktgOpsPriority::High")
+    marketo = factories.LabelFactory(name="Marketo")
+    issue = factories.IssueFactory(
+        stage=Stage.IN_PROGRESS,
+        title="Fix the lead score",
+        assignee=ic_user,
+        milestone=current,
+        weight=5,
+        confidential=True,
+    )
+    issue.labels.add(high, marketo)
+    html = ic_client.get("/board/").content.decode()
+    card = html[html.index(f'id="card-{issue.pk}"') :]
+    card = card[: card.index("</article>")]
+    assert f"#{issue.pk}" in card
+    assert "Fix the lead score" in card
+    assert ic_user.get_full_name() in card
+    assert "prio-high" in card
+    assert "Marketo" in card
+    assert "w5" in card
+    assert 'aria-label="Confidential"' in card
+
+
+def test_board_by_default_shows_the_current_milestone_and_unplanned_issues(ic_client):
+    current, future = factories.current_milestone(), factories.future_milestone()
+    in_current = factories.IssueFactory(stage=Stage.IN_PROGRESS, milestone=current, title="now")
+    unplanned = factories.IssueFactory(stage=Stage.TRIAGE, title="untriaged")
+    in_future = factories.IssueFactory(stage=Stage.ASSIGNED, milestone=future, title="later")
+    html = ic_client.get("/board/").content.decode()
+    assert f'id="card-{in_current.pk}"' in html
+    assert f'id="card-{unplanned.pk}"' in html
+    assert f'id="card-{in_future.pk}"' not in html
+    html = ic_client.get("/board/?milestone=any").content.decode()
+    assert f'id="card-{in_future.pk}"' in html
+    html = ic_client.get(f"/board/?milestone={future.pk}").content.decode()
+    assert f'id="card-{in_future.pk}"' in html
+    assert f'id="card-{unplanned.pk}"' not in html
+    html = ic_client.get("/board/?milestone=none").content.decode()
+    assert f'id="card-{unplanned.pk}"' in html
+    assert f'id="card-{in_current.pk}"' not in html
+
+
+def test_board_shows_only_open_issues(ic_client, ic_user):
+    closed = factories.IssueFactory(stage=Stage.TRIAGE)
+    Issue.objects.filter(pk=closed.pk).update(closed_at="2026-01-01T00:00:00Z")
+    assert f'id="card-{closed.pk}"' not in ic_client.get("/board/").content.decode()
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("assignee=ivy", "mine"),
+        ("assignee=none", "nobody"),
+        ("label=Marketo", "mine"),
+        ("priority=High", "nobody"),
+        ("request_type=bug", "nobody"),
+        ("q=lead+score", "mine"),
+    ],
+)
+def test_board_filters_come_from_the_url(ic_client, ic_user, query, expected):
+    current = factories.current_milestone()
+    mine = factories.IssueFactory(stage=Stage.IN_PROGRESS, title="Lead score", assignee=ic_user, milestone=current)
+    mine.labels.add(factories.LabelFactory(name="Marketo"))
+    nobody = factories.IssueFactory(stage=Stage.TRIAGE, title="Broken form", request_type="bug")
+    nobody.labels.add(factories.LabelFactory(name="MktgOpsPriority::High"))
+    html = ic_client.get(f"/board/?{query}").content.decode()
+    shown, hidden = (mine, nobody) if expected == "mine" else (nobody, mine)
+    assert f'id="card-{shown.pk}"' in html
+    assert f'id="card-{hidden.pk}"' not in html
+
+
+def test_malformed_filters_are_ignored_not_fatal(ic_client):
+    assert ic_client.get("/board/?milestone=drop+table&priority=Urgent&lanes=x").status_code == 200
+
+
+def _issues(n, current):
+    label = factories.LabelFactory(name="Marketo")
+    people = [factories.ic(username=f"ic{i}") for i in range(3)]
+    stages = [Stage.TRIAGE, Stage.READY, Stage.IN_PROGRESS, Stage.REVIEW, Stage.COMPLETED]
+    issues = [
+        factories.IssueFactory(
+            stage=stages[i % len(stages)],
+            position=i,
+            assignee=people[i % 3],
+            milestone=current if stages[i % len(stages)] not in (Stage.TRIAGE, Stage.READY) else None,
+        )
+        for i in range(n)
+    ]
+    for issue in issues[::2]:
+        issue.labels.add(label)
+    return issues
+
+
+@pytest.mark.parametrize("lanes", ["", "?lanes=assignee"])
+def test_board_runs_the_same_number_of_queries_for_20_and_500_issues(ic_client, lanes):
+    current = factories.current_milestone()
+    _issues(20, current)
+    small = _board_queries(ic_client, f"/board/{lanes}")
+    _issues(480, current)
+    assert Issue.objects.count() == 500
+    large = _board_queries(ic_client, f"/board/{lanes}")
+    assert small == large
+    # session, user, groups, current milestone, counts, cards, card labels, milestones, members, labels
+    assert large == 10
+
+
+def test_columns_show_their_first_page_and_load_the_rest_on_demand(ic_client):
+    issues = [factories.IssueFactory(stage=Stage.TRIAGE, position=i) for i in range(BOARD_PAGE_SIZE * 2 + 5)]
+    response = ic_client.get("/board/")
+    triage = response.context["board"].lanes[0].columns[0]
+    assert [c.pk for c in triage.cards] == [i.pk for i in issues[:BOARD_PAGE_SIZE]]
+    assert triage.count == len(issues)
+    assert 'class="btn small load-more"' in response.content.decode()
+
+    page = ic_client.get(f"/board/column/00/?lane=all&after={issues[BOARD_PAGE_SIZE - 1].pk}")
+    assert [c.pk for c in page.context["cards"]] == [i.pk for i in issues[BOARD_PAGE_SIZE : BOARD_PAGE_SIZE * 2]]
+    assert "load-more" in page.content.decode()
+    last = ic_client.get(f"/board/column/00/?lane=all&after={issues[BOARD_PAGE_SIZE * 2 - 1].pk}")
+    assert [c.pk for c in last.context["cards"]] == [i.pk for i in issues[BOARD_PAGE_SIZE * 2 :]]
+    assert "load-more" not in last.content.decode()
+    assert 'hx-swap-oob="true"' in last.content.decode()
+
+
+def test_load_more_runs_the_same_number_of_queries_at_any_depth(ic_client):
+    issues = [factories.IssueFactory(stage=Stage.TRIAGE, position=i) for i in range(200)]
+    shallow = _board_queries(ic_client, f"/board/column/00/?after={issues[19].pk}")
+    deep = _board_queries(ic_client, f"/board/column/00/?after={issues[179].pk}")
+    assert shallow == deep
+
+
+def test_swimlanes_group_cards_by_assignee_with_unassigned_last(ic_client):
+    current = factories.current_milestone()
+    ann = factories.ic(username="ann", first_name="Ann")
+    bob = factories.ic(username="bob", first_name="Bob")
+    factories.IssueFactory(stage=Stage.IN_PROGRESS, assignee=bob, milestone=current)
+    factories.IssueFactory(stage=Stage.IN_PROGRESS, assignee=ann, milestone=current)
+    factories.IssueFactory(stage=Stage.TRIAGE)
+    response = ic_client.get("/board/?lanes=assignee")
+    lanes = response.context["board"].lanes
+    assert [lane.assignee.username if lane.assignee else None for lane in lanes] == ["ann", "bob", None]
+    assert [lane.count for lane in lanes] == [1, 1, 1]
+    assert 'class="board board-lanes"' in response.content.decode()
+
+
+def test_requesters_see_a_read_only_board_without_confidential_issues_of_others(client, requester_user):
+    public = factories.IssueFactory(stage=Stage.TRIAGE)
+    secret = factories.IssueFactory(stage=Stage.TRIAGE, confidential=True)
+    own_secret = factories.IssueFactory(stage=Stage.TRIAGE, confidential=True, requester=requester_user)
+    client.force_login(requester_user)
+    html = client.get("/board/").content.decode()
+    assert f'id="card-{public.pk}"' in html
+    assert f'id="card-{own_secret.pk}"' in html
+    assert f'id="card-{secret.pk}"' not in html
+    assert secret.title not in html
+    assert 'data-can-move="0"' in html
+    assert "move-menu" not in html
+    counts = client.get("/board/").context["board"].totals
+    assert counts["00"] == 2
+
+
+def test_board_requires_sign_in(client):
+    response = client.get("/board/")
+    assert response.status_code == 302
+    assert "/accounts/login/" in response["Location"]
+
+
+# --- The move endpoint the board's script calls ------------------------------------------------------
+
+
+def test_board_move_accepted_returns_the_new_card_and_counts(ic_client, ic_user):
+    current = factories.current_milestone()
+    issue = factories.IssueFactory(stage=Stage.READY, assignee=ic_user, milestone=current)
+    response = _move(ic_client, issue, stage="04", expected_stage="02")
+    assert response.status_code == 200, response.content
+    data = response.json()
+    assert data["stage"] == "04"
+    assert 'data-stage="04"' in data["card"]
+    assert data["counts"]["all"]["04"] == 1
+    assert data["totals"]["02"] == 0
+    issue.refresh_from_db()
+    assert issue.stage == Stage.IN_PROGRESS
+    assert IssueTransition.objects.filter(issue=issue, from_stage="02", to_stage="04").count() == 1
+
+
+def test_board_move_refused_says_why_and_what_to_do(ic_client):
+    issue = factories.IssueFactory(stage=Stage.READY)
+    response = _move(ic_client, issue, stage="04", expected_stage="02")
+    assert response.status_code == 409
+    detail = response.json()["detail"]
+    assert "it has no assignee" in detail
+    assert "Assign someone and put it in the current milestone first." in detail
+    assert response.json()["stage"] == "02"
+    issue.refresh_from_db()
+    assert issue.stage == Stage.READY
+    assert not IssueTransition.objects.exists()
+
+
+def test_board_move_by_a_requester_is_forbidden(client, requester_user):
+    issue = factories.IssueFactory(stage=Stage.TRIAGE, requester=requester_user)
+    client.force_login(requester_user)
+    response = _move(client, issue, stage="02")
+    assert response.status_code == 403
+    assert "Only MktgOps" in response.json()["detail"]
+    issue.refresh_from_db()
+    assert issue.stage == Stage.TRIAGE
+
+
+def test_board_reorder_by_a_requester_is_forbidden(client, requester_user):
+    issue = factories.IssueFactory(stage=Stage.TRIAGE, requester=requester_user, position=10)
+    other = factories.IssueFactory(stage=Stage.TRIAGE, position=5)
+    client.force_login(requester_user)
+    response = _move(client, issue, stage="00", before_id=other.pk)
+    assert response.status_code == 403
+    issue.refresh_from_db()
+    assert issue.position == 10
+
+
+def test_board_move_of_a_hidden_issue_is_not_found(client, requester_user):
+    secret = factories.IssueFactory(stage=Stage.TRIAGE, confidential=True)
+    client.force_login(requester_user)
+    assert _move(client, secret, stage="02").status_code == 404
+
+
+def test_board_move_with_a_malformed_body_is_a_bad_request(ic_client):
+    issue = factories.IssueFactory(stage=Stage.TRIAGE)
+    response = _move(ic_client, issue, stage="99", after_id="x")
+    assert response.status_code == 400
+    assert "stage" in response.json()["detail"]
+
+
+def test_board_move_after_someone_else_moved_it_tells_the_current_stage(ic_client):
+    issue = factories.IssueFactory(stage=Stage.NEEDS_INFO)
+    response = _move(ic_client, issue, stage="01", expected_stage="00")
+    assert response.status_code == 409
+    assert "moved by someone else: it is now in MktgOps::01: Needs More Information" in response.json()["detail"]
+
+
+def test_dropping_between_two_cards_writes_only_the_dropped_card(ic_client):
+    column = [factories.IssueFactory(stage=Stage.TRIAGE, position=p) for p in (0, 65536, 131072, 196608)]
+    moved = column[3]
+    with CaptureQueriesContext(connection) as ctx:
+        response = _move(
+            ic_client, moved, stage="00", expected_stage="00", after_id=column[0].pk, before_id=column[1].pk
+        )
+    assert response.status_code == 200, response.content
+    updates = [q["sql"] for q in ctx.captured_queries if q["sql"].startswith("UPDATE")]
+    assert len(updates) == 1
+    assert ic_client.get("/board/").context["board"].lanes[0].columns[0].cards == [
+        column[0],
+        moved,
+        column[1],
+        column[2],
+    ]
+
+
+def test_dropping_into_a_filtered_column_lands_next_to_the_visible_neighbour(ic_client, ic_user):
+    current = factories.current_milestone()
+    visible = factories.IssueFactory(stage=Stage.IN_PROGRESS, position=100, milestone=current, assignee=ic_user)
+    hidden = factories.IssueFactory(stage=Stage.IN_PROGRESS, position=200, milestone=current)
+    last = factories.IssueFactory(stage=Stage.IN_PROGRESS, position=300, milestone=current, assignee=ic_user)
+    issue = factories.IssueFactory(stage=Stage.READY, assignee=ic_user, milestone=current)
+    # The board filtered by assignee shows `visible` and `last`; the drop lands between them, after `visible`.
+    response = ic_client.post(
+        f"/board/issues/{issue.pk}/move/?assignee=ivy",
+        {"stage": "04", "after_id": visible.pk, "before_id": last.pk},
+        **MOVE_HEADERS,
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["counts"]["all"]["04"] == 3
+    issue.refresh_from_db()
+    assert visible.position < issue.position < hidden.position
+
+
+def test_blocking_from_the_board_needs_a_reason(ic_client):
+    issue = factories.IssueFactory(stage=Stage.TRIAGE)
+    refused = _move(ic_client, issue, stage="07", expected_stage="00")
+    assert refused.status_code == 409
+    assert "no reason was given" in refused.json()["detail"]
+    accepted = _move(ic_client, issue, stage="07", expected_stage="00", reason="Waiting on Legal")
+    assert accepted.status_code == 200
+    assert IssueTransition.objects.get(issue=issue, to_stage="07").reason == "Waiting on Legal"
+
+
+def test_ready_to_deploy_from_the_board_records_the_sign_off_with_the_move(ic_client, ic_user):
+    current = factories.current_milestone()
+    issue = factories.IssueFactory(stage=Stage.REVIEW, assignee=ic_user, milestone=current)
+    refused = _move(ic_client, issue, stage="06", expected_stage="05")
+    assert refused.status_code == 409
+    assert "sign-off" in refused.json()["detail"]
+    accepted = _move(ic_client, issue, stage="06", expected_stage="05", sign_off="on")
+    assert accepted.status_code == 200, accepted.content
+    issue.refresh_from_db()
+    assert issue.stage == Stage.READY_TO_DEPLOY
+    assert issue.signed_off_by == ic_user
+
+
+def test_a_refused_move_leaves_no_sign_off_behind(ic_client):
+    issue = factories.IssueFactory(stage=Stage.REVIEW)
+    response = _move(ic_client, issue, stage="06", expected_stage="04", sign_off="on")
+    assert response.status_code == 409
+    issue.refresh_from_db()
+    assert issue.signed_off_at is None
+
+
+def test_move_menu_without_script_redirects_back_with_the_message(ic_client):
+    issue = factories.IssueFactory(stage=Stage.READY)
+    response = ic_client.post(f"/board/issues/{issue.pk}/move/?lanes=assignee", {"stage": "04"}, follow=True)
+    assert response.redirect_chain[-1][0] == "/board/?lanes=assignee"
+    assert "it has no assignee" in response.content.decode()
+    ok = ic_client.post(f"/board/issues/{issue.pk}/move/", {"stage": "00"}, follow=False)
+    assert ok.status_code == 302
+
+
+def test_move_menu_offers_the_workflow_moves_from_the_card_stage(ic_client):
+    issue = factories.IssueFactory(stage=Stage.READY)
+    html = ic_client.get("/board/").content.decode()
+    card = html[html.index(f'id="card-{issue.pk}"') :]
+    card = card[: card.index("</article>")]
+    offered = [part.split('"')[0] for part in card.split('name="stage" value="')[1:]]
+    assert offered == ["03", "04", "07"]
+    assert 'data-targets="03 04 07"' in card
+
+
+def test_board_move_response_is_json_even_for_html_errors(ic_client):
+    response = ic_client.post("/board/issues/999999/move/", {"stage": "02"}, **MOVE_HEADERS)
+    assert response.status_code == 404
+    assert json.loads(response.content)["detail"]

@@ -1,0 +1,113 @@
+"""The board in Debian's Chromium (Playwright): drag, be refused, fix the issue, drag again, reload."""
+
+import pytest
+
+from requests_app import services
+from requests_app.models import Issue, IssueTransition, Stage
+from tests import factories
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture
+def page(chromium_path, live_server, monkeypatch):
+    # Playwright's sync API runs an event loop in this thread; the test's own ORM calls are still synchronous.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium_path, headless=True, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1600, "height": 1000})
+        page.set_default_timeout(10_000)
+        yield page
+        browser.close()
+
+
+def _sign_in(page, live_server, username):
+    page.goto(f"{live_server.url}/accounts/login/?next=/board/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", "pw")
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/board/")
+
+
+def _drag(page, card_selector, list_selector):
+    """A pointer drag the way a person does it: press, move in steps, release over the target column."""
+    card = page.locator(card_selector).bounding_box()
+    target = page.locator(list_selector).bounding_box()
+    page.mouse.move(card["x"] + card["width"] / 2, card["y"] + 12)
+    page.mouse.down()
+    page.mouse.move(card["x"] + card["width"] / 2 + 10, card["y"] + 20, steps=5)
+    page.mouse.move(target["x"] + target["width"] / 2, target["y"] + 20, steps=15)
+    page.mouse.move(target["x"] + target["width"] / 2, target["y"] + 24, steps=3)
+    page.mouse.up()
+
+
+def test_ic_drags_a_card_is_refused_then_accepted_and_it_stays_after_reload(page, live_server):
+    ic = factories.ic(username="ivy", first_name="Ivy")
+    current = factories.current_milestone()
+    issue = factories.IssueFactory(stage=Stage.READY, title="Import the webinar leads")
+    card = f"#card-{issue.pk}"
+    _sign_in(page, live_server, "ivy")
+
+    page.wait_for_selector(f"#list-all-02 {card}")
+    _drag(page, card, "#list-all-04")
+    status = page.locator("#board-status")
+    status.filter(has_text="Assign someone and put it in the current milestone first.").wait_for()
+    assert "has no assignee" in status.inner_text()
+    assert "is-error" in status.get_attribute("class")
+    assert page.locator(f"#list-all-02 {card}").count() == 1
+    assert page.locator(f"#list-all-04 {card}").count() == 0
+    assert Issue.objects.get(pk=issue.pk).stage == Stage.READY
+
+    services.issue_update(issue=issue, by=ic, assignee=ic, milestone=current)
+    page.reload()
+    page.wait_for_selector(f"#list-all-02 {card}")
+    _drag(page, card, "#list-all-04")
+    status.filter(has_text="is now in MktgOps::04: In Progress").wait_for()
+    assert "is-success" in status.get_attribute("class")
+    assert page.locator(f"#list-all-04 {card}").count() == 1
+    assert page.locator('[data-count-lane="all"][data-count-stage="04"]').inner_text() == "1"
+    assert page.locator('[data-count-lane="all"][data-count-stage="02"]').inner_text() == "0"
+
+    page.reload()
+    page.wait_for_selector(f"#list-all-04 {card}")
+    assert page.locator(f"#list-all-02 {card}").count() == 0
+    assert list(IssueTransition.objects.filter(issue=issue).values_list("from_stage", "to_stage")) == [("02", "04")]
+
+
+def test_keyboard_move_to_blocked_asks_for_the_reason_and_reorder_persists(page, live_server):
+    factories.ic(username="ivy")
+    first = factories.IssueFactory(stage=Stage.TRIAGE, title="First", position=100)
+    second = factories.IssueFactory(stage=Stage.TRIAGE, title="Second", position=200)
+    _sign_in(page, live_server, "ivy")
+
+    # Reorder with the keyboard: "Move to…" → "Up in this column".
+    page.focus(f"#card-{second.pk} summary")
+    page.keyboard.press("Enter")
+    page.locator(f"#card-{second.pk} [data-reorder=up]").focus()
+    page.keyboard.press("Enter")
+    page.locator("#board-status").filter(has_text="reordered").wait_for()
+    page.reload()
+    ids = page.locator("#list-all-00 .board-card").evaluate_all("cards => cards.map(c => c.dataset.id)")
+    assert ids == [str(second.pk), str(first.pk)]
+
+    # Move to Blocked: the dialog asks what it is waiting on.
+    page.focus(f"#card-{first.pk} summary")
+    page.keyboard.press("Enter")
+    page.locator(f"#card-{first.pk} button[name=stage][value='07']").focus()
+    page.keyboard.press("Enter")
+    page.locator("#move-dialog[open]").wait_for()
+    page.keyboard.type("Waiting on Legal")
+    page.locator("#move-dialog button[value=confirm]").click()
+    page.locator("#board-status").filter(has_text="is now in MktgOps::07: Blocked").wait_for()
+    assert page.locator(f"#list-all-07 #card-{first.pk}").count() == 1
+    assert IssueTransition.objects.get(issue=first).reason == "Waiting on Legal"
