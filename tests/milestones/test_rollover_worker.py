@@ -5,6 +5,8 @@ import uuid
 
 import pytest
 from celery.contrib.testing.worker import start_worker
+from celery.signals import task_postrun
+from django.db import connections
 
 from milestones.models import Rollover, RolloverStatus
 from milestones.tasks import milestone_rollover_task
@@ -23,10 +25,17 @@ def redis_worker(requires_redis):
         broker_url=requires_redis, result_backend=requires_redis, task_always_eager=False, task_default_queue=queue
     )
     app._pool = None  # forget any memory:// connections made before the switch
+
+    def close_worker_connections(**kwargs):
+        # The worker thread's own DB connections would otherwise keep the test database from being dropped.
+        connections.close_all()
+
+    task_postrun.connect(close_worker_connections, weak=False)
     try:
         with start_worker(app, pool="solo", perform_ping_check=False, queues=[queue], shutdown_timeout=30):
             yield app
     finally:
+        task_postrun.disconnect(close_worker_connections)
         app.conf.update(saved)
         app._pool = None
 
