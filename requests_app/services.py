@@ -175,10 +175,16 @@ def issue_move(
     issue.position = _position_for(issue, to_stage, position, after_id=after_id, before_id=before_id)
     fields.append("position")
     issue.save(update_fields=fields)
-    IssueTransition.objects.create(issue=issue, by=by, from_stage=from_stage, to_stage=issue.stage, reason=reason)
+    transition = IssueTransition.objects.create(
+        issue=issue, by=by, from_stage=from_stage, to_stage=issue.stage, reason=reason
+    )
     from requests_app import notifications
 
-    transaction.on_commit(lambda: notifications.issue_moved(issue_id=issue.pk, to_stage=issue.stage, reason=reason))
+    transaction.on_commit(
+        lambda: notifications.issue_moved(
+            issue_id=issue.pk, to_stage=issue.stage, reason=reason, transition_id=transition.pk
+        )
+    )
     return issue
 
 

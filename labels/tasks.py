@@ -1,0 +1,15 @@
+from celery import shared_task
+
+from labels.slack_rules import label_rules_deliver
+
+
+@shared_task(bind=True, max_retries=8, acks_late=True)
+def label_rules_deliver_task(self, transition_id: int) -> None:
+    from slack_messages.services import SlackRateLimited, SlackTransientError
+
+    try:
+        label_rules_deliver(transition_id=transition_id)
+    except SlackRateLimited as exc:
+        raise self.retry(exc=exc, countdown=max(exc.retry_after, 1)) from exc
+    except SlackTransientError as exc:
+        raise self.retry(exc=exc, countdown=min(2**self.request.retries * 5, 600)) from exc
