@@ -159,3 +159,42 @@ class RolloverEntry(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.issue_id} {self.from_milestone_id}→{self.to_milestone_id}"
+
+
+class MembershipEntered(models.TextChoices):
+    PLANNED = "planned", "Put in the milestone"
+    ROLLED_IN = "rolled_in", "Rolled over in"
+
+
+class MembershipLeft(models.TextChoices):
+    REMOVED = "removed", "Removed"
+    ROLLED_OUT = "rolled_out", "Rolled over out"
+
+
+class MilestoneMembership(models.Model):
+    """One stay of an issue in a milestone: when it came in and how, when it left and how.
+
+    A report tells planned work (in before the milestone started) from scope added later by comparing
+    `entered_at` with the milestone's start.
+    """
+
+    issue = models.ForeignKey("requests_app.Issue", on_delete=models.CASCADE, related_name="milestone_memberships")
+    milestone = models.ForeignKey(Milestone, on_delete=models.CASCADE, related_name="memberships")
+    entered_at = models.DateTimeField(default=timezone.now)
+    entered_how = models.CharField(max_length=12, choices=MembershipEntered.choices, default=MembershipEntered.PLANNED)
+    left_at = models.DateTimeField(null=True, blank=True)
+    left_how = models.CharField(max_length=12, choices=MembershipLeft.choices, blank=True)
+
+    class Meta:
+        ordering = ["entered_at", "pk"]
+        indexes = [models.Index(fields=["milestone", "issue"], name="membership_milestone_issue")]
+
+    def __str__(self) -> str:
+        return f"#{self.issue_id} in {self.milestone_id}"
+
+    @property
+    def added_late(self) -> bool:
+        """Scope added after the milestone started (not planned at its start)."""
+        return self.entered_how == MembershipEntered.PLANNED and (
+            timezone.localdate(self.entered_at) > self.milestone.start_date
+        )

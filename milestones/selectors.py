@@ -1,4 +1,5 @@
 import datetime
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db.models import QuerySet
@@ -130,3 +131,223 @@ def rollover_progress(rollover) -> dict:
     from django.db.models import Count, Q
 
     return rollover.replies.aggregate(planned=Count("pk"), posted=Count("pk", filter=~Q(ts="")))
+
+
+# --- The milestone report ------------------------------------------------------------------------
+
+CHRONIC_ROLLOVERS = 2
+
+
+@dataclass
+class ReportRow:
+    """One stay of an issue in the milestone, with how it came in and how it ended."""
+
+    membership: object
+    issue: object
+    visible: bool
+    came_in: str  # "planned", "added", "rolled_in"
+    outcome: str  # "completed", "rolled_over", "removed", "open"
+    assignee: object
+    reason: str = ""
+    reason_by: object = None
+    times_rolled: int = 0
+    history: list = field(default_factory=list)
+
+    @property
+    def title(self) -> str:
+        return self.issue.title if self.visible else "Confidential issue"
+
+    @property
+    def chronic(self) -> bool:
+        return self.times_rolled >= CHRONIC_ROLLOVERS
+
+
+@dataclass
+class PersonRow:
+    name: str
+    planned: int = 0
+    added: int = 0
+    completed: int = 0
+    rolled_over: int = 0
+    removed: int = 0
+    rolled_in: int = 0  # counted within `planned`: carried in at the start
+
+    @property
+    def committed(self) -> int:
+        return self.planned + self.added - self.removed
+
+    @property
+    def carry_over_rate(self) -> float:
+        return self.rolled_over / self.committed if self.committed > 0 else 0.0
+
+
+@dataclass
+class MilestoneReport:
+    milestone: object
+    rollover: object
+    rows: list
+    totals: PersonRow
+    people: list
+    chronic: list
+    slack_thread_url: str = ""
+
+
+def _came_in(membership) -> str:
+    from milestones.models import MembershipEntered
+
+    if membership.entered_how == MembershipEntered.ROLLED_IN:
+        return "rolled_in"
+    return "added" if membership.added_late else "planned"
+
+
+def _outcome(membership, issue) -> str:
+    from milestones.models import MembershipLeft
+    from requests_app.models import Stage
+
+    if membership.left_how == MembershipLeft.ROLLED_OUT:
+        return "rolled_over"
+    if membership.left_how == MembershipLeft.REMOVED:
+        return "removed"
+    if issue.stage == Stage.COMPLETED or issue.closed_at is not None:
+        return "completed"
+    return "open"
+
+
+def milestone_report(user, milestone: Milestone) -> MilestoneReport:
+    """Planned, added, completed, rolled over and removed work of a milestone, per person, with chronic
+    roll-overs and their history: a fixed number of queries, whatever the number of issues."""
+    from django.db.models import Count
+
+    from milestones.models import MilestoneMembership, RolloverEntry
+    from requests_app.selectors import issue_can_see
+
+    memberships = list(
+        MilestoneMembership.objects.filter(milestone=milestone)
+        .select_related("milestone", "issue", "issue__assignee")
+        .order_by("issue_id", "entered_at", "pk")
+    )
+    rollover = milestone.rollover_or_none
+    entries = {
+        e.issue_id: e
+        for e in RolloverEntry.objects.filter(from_milestone=milestone).select_related(
+            "issue", "issue__assignee", "assignee", "reason_by"
+        )
+    }
+    memberships += _memberships_unrecorded(milestone, {m.issue_id for m in memberships}, entries)
+    issue_ids = {m.issue_id for m in memberships}
+    times = dict(
+        RolloverEntry.objects.filter(issue_id__in=issue_ids)
+        .values_list("issue_id")
+        .annotate(n=Count("pk"))
+        .values_list("issue_id", "n")
+    )
+    chronic_ids = {pk for pk, n in times.items() if n >= CHRONIC_ROLLOVERS}
+    histories: dict[int, list] = {}
+    for m in (
+        MilestoneMembership.objects.filter(issue_id__in=chronic_ids)
+        .select_related("milestone")
+        .order_by("entered_at", "pk")
+    ):
+        histories.setdefault(m.issue_id, []).append(m)
+
+    rows, people = [], {}
+    totals = PersonRow(name="All")
+    for m in memberships:
+        issue, entry = m.issue, entries.get(m.issue_id)
+        outcome = _outcome(m, issue)
+        assignee = entry.assignee if entry and outcome == "rolled_over" else issue.assignee
+        row = ReportRow(
+            membership=m, issue=issue, visible=issue_can_see(user, issue), came_in=_came_in(m), outcome=outcome,
+            assignee=assignee, reason=entry.reason if entry and outcome == "rolled_over" else "",
+            reason_by=entry.reason_by if entry and outcome == "rolled_over" else None,
+            times_rolled=times.get(issue.pk, 0), history=histories.get(issue.pk, []),
+        )  # fmt: skip
+        rows.append(row)
+        name = assignee.get_full_name() or assignee.get_username() if assignee else "Unassigned"
+        for tally in (totals, people.setdefault(name, PersonRow(name=name))):
+            tally.rolled_in += row.came_in == "rolled_in"
+            if row.came_in in ("planned", "rolled_in"):
+                tally.planned += 1
+            else:
+                tally.added += 1
+            tally.completed += outcome == "completed"
+            tally.rolled_over += outcome == "rolled_over"
+            tally.removed += outcome == "removed"
+    return MilestoneReport(
+        milestone=milestone,
+        rollover=rollover,
+        rows=rows,
+        totals=totals,
+        people=sorted(people.values(), key=lambda p: (p.name == "Unassigned", p.name)),
+        chronic=[r for r in rows if r.chronic],
+        slack_thread_url=_slack_thread_url(rollover),
+    )
+
+
+def _memberships_unrecorded(milestone: Milestone, recorded: set[int], entries: dict) -> list:
+    """Stays that predate the membership history (or were written around the services), rebuilt from the
+    issue's milestone and the rollover records so the report still counts them: one query."""
+    from milestones.models import MembershipLeft, MilestoneMembership
+    from requests_app.models import Issue
+
+    start = timezone.make_aware(datetime.datetime.combine(milestone.start_date, datetime.time.min))
+    rebuilt = [
+        MilestoneMembership(issue=e.issue, milestone=milestone, entered_at=min(e.issue.created_at, start),
+                            left_at=e.created_at, left_how=MembershipLeft.ROLLED_OUT)
+        for pk, e in entries.items() if pk not in recorded
+    ]  # fmt: skip
+    current = (
+        Issue.objects.filter(milestone=milestone).exclude(pk__in=recorded | set(entries)).select_related("assignee")
+    )
+    rebuilt += [
+        MilestoneMembership(issue=issue, milestone=milestone, entered_at=min(issue.created_at, start))
+        for issue in current
+    ]
+    return rebuilt
+
+
+def _slack_thread_url(rollover) -> str:
+    from django.conf import settings
+
+    if rollover is None or not rollover.parent_ts:
+        return ""
+    if not settings.SLACK_BOT_TOKEN or not rollover.parent_channel_id:
+        return f"/slack/outbox/#ts-{rollover.parent_ts}"
+    return f"https://slack.com/archives/{rollover.parent_channel_id}/p{rollover.parent_ts.replace('.', '')}"
+
+
+@dataclass
+class ChartPoint:
+    milestone: object
+    completed: int
+    rolled_over: int
+
+    @property
+    def carry_over_rate(self) -> float:
+        total = self.completed + self.rolled_over
+        return self.rolled_over / total if total else 0.0
+
+
+def milestone_chart(day: datetime.date | None = None, count: int = 6) -> list[ChartPoint]:
+    """Completed vs rolled over for the last `count` milestones that have started (two queries)."""
+    from django.db.models import Count, Q
+
+    from milestones.models import MembershipLeft, MilestoneMembership
+    from requests_app.models import Stage
+
+    day = day or timezone.localdate()
+    recent = list(Milestone.objects.filter(start_date__lte=day).order_by("-start_date")[:count])[::-1]
+    tallies = {
+        row["milestone"]: row
+        for row in MilestoneMembership.objects.filter(milestone__in=recent)
+        .values("milestone")
+        .annotate(
+            rolled=Count("pk", filter=Q(left_how=MembershipLeft.ROLLED_OUT)),
+            done=Count(
+                "pk",
+                filter=Q(left_at__isnull=True) & (Q(issue__stage=Stage.COMPLETED) | Q(issue__closed_at__isnull=False)),
+            ),
+        )
+        .order_by()
+    }
+    return [ChartPoint(m, tallies.get(m.pk, {}).get("done", 0), tallies.get(m.pk, {}).get("rolled", 0)) for m in recent]

@@ -111,12 +111,12 @@ def rollover_get_or_create(*, milestone: Milestone, by=None) -> Rollover:
     return rollover
 
 
-def _rollover_target(milestone: Milestone) -> Milestone:
-    target = milestone_rollover_target(milestone)
+def _rollover_target(milestone: Milestone, day: datetime.date | None = None) -> Milestone:
+    target = milestone_rollover_target(milestone, day)
     if target is None:
-        day = max(timezone.localdate(), milestone.due_date + datetime.timedelta(days=1))
+        day = max(day or timezone.localdate(), milestone.due_date + datetime.timedelta(days=1))
         milestones_ensure_ahead(day=day, ahead=1)
-        target = milestone_rollover_target(milestone)
+        target = milestone_rollover_target(milestone, day)
     if target is None:
         raise MilestoneError(f"There is no open milestone after {milestone.title} to move its issues to.")
     return target
@@ -138,7 +138,7 @@ def rollover_comment_body(*, from_title: str, to_title: str, reason: str, reason
 
 
 @transaction.atomic
-def rollover_move_issues(*, rollover: Rollover, by=None) -> Rollover:
+def rollover_move_issues(*, rollover: Rollover, by=None, day: datetime.date | None = None) -> Rollover:
     """Step 1: move every open, not-Completed issue to the next milestone, once.
 
     Batched: one UPDATE for the issues, bulk inserts for comments, events, records and the planned
@@ -148,7 +148,7 @@ def rollover_move_issues(*, rollover: Rollover, by=None) -> Rollover:
     if rollover.moved_at is not None:
         return rollover
     milestone = rollover.milestone
-    target = _rollover_target(milestone)
+    target = _rollover_target(milestone, day)
     # Plain rows, not model instances: at thousands of issues the instances cost more than the queries.
     issues = list(
         rollover_candidates(milestone)
@@ -164,6 +164,7 @@ def rollover_move_issues(*, rollover: Rollover, by=None) -> Rollover:
         Issue.objects.filter(pk__in=ids[start : start + BATCH_SIZE], milestone=milestone).update(
             milestone=target, rollover_reason="", rollover_reason_by=None, updated_at=now
         )
+    _memberships_roll(ids=ids, milestone=milestone, target=target, now=now)
 
     people = _people({i["assignee_id"] for i in issues} | {i["rollover_reason_by_id"] for i in issues})
     issue_path = reverse("issue-detail", args=[0]).rsplit("0/", 1)[0]
@@ -346,8 +347,11 @@ def rollover_record_error(*, rollover: Rollover, message: str, code: str = "", f
     Rollover.objects.filter(pk=rollover.pk).exclude(status=RolloverStatus.DONE).update(**changes)
 
 
-def milestone_rollover(*, milestone: Milestone, by=None) -> Rollover:
+def milestone_rollover(*, milestone: Milestone, by=None, day: datetime.date | None = None) -> Rollover:
     """Run the rollover of an ended milestone, or resume it; a finished one is left as it is.
+
+    `day` is the day it runs as (today by default): it decides which milestone is next. Loading history
+    (the demo) passes the day after the milestone ended.
 
     Raises SlackRateLimited / SlackTransientError for the task to retry later (the error is already on
     the record); an error that will not pass (channel_not_found, invalid_auth, ...) marks it failed.
@@ -358,7 +362,7 @@ def milestone_rollover(*, milestone: Milestone, by=None) -> Rollover:
     Rollover.objects.filter(pk=rollover.pk).update(
         attempts=F("attempts") + 1, started_at=rollover.started_at or timezone.now()
     )
-    rollover = rollover_move_issues(rollover=rollover, by=by)
+    rollover = rollover_move_issues(rollover=rollover, by=by, day=day)
     try:
         rollover = rollover_post_parent(rollover=rollover)
         while rollover_post_next_reply(rollover=rollover) is not None:
@@ -383,3 +387,33 @@ def rollover_request(*, milestone: Milestone, by) -> Rollover:
             transaction.on_commit(lambda: milestone_rollover_task.delay(milestone.pk, getattr(by, "pk", None)))
     rollover.refresh_from_db()
     return rollover
+
+
+def milestone_membership_change(*, issue_id: int, old_id: int | None, new_id: int | None) -> None:
+    """Record an issue leaving `old_id` (removed) and entering `new_id` (planned, or added late)."""
+    from milestones.models import MembershipLeft, MilestoneMembership
+
+    now = timezone.now()
+    if old_id is not None:
+        MilestoneMembership.objects.filter(issue_id=issue_id, milestone_id=old_id, left_at__isnull=True).update(
+            left_at=now, left_how=MembershipLeft.REMOVED
+        )
+    if new_id is not None:
+        MilestoneMembership.objects.create(issue_id=issue_id, milestone_id=new_id, entered_at=now)
+
+
+def _memberships_roll(*, ids: list[int], milestone: Milestone, target: Milestone, now) -> None:
+    """The rollover's half of the membership history: out of `milestone`, into `target`, in bulk."""
+    from milestones.models import MembershipEntered, MembershipLeft, MilestoneMembership
+
+    for start in range(0, len(ids), BATCH_SIZE):
+        MilestoneMembership.objects.filter(
+            issue_id__in=ids[start : start + BATCH_SIZE], milestone=milestone, left_at__isnull=True
+        ).update(left_at=now, left_how=MembershipLeft.ROLLED_OUT)
+    MilestoneMembership.objects.bulk_create(
+        [
+            MilestoneMembership(issue_id=pk, milestone=target, entered_at=now, entered_how=MembershipEntered.ROLLED_IN)
+            for pk in ids
+        ],
+        batch_size=BATCH_SIZE,
+    )

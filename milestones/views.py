@@ -29,7 +29,34 @@ def _rollover_of(milestone):
 
 @login_required
 def milestone_index(request):
-    return render(request, "milestones/milestone_list.html", {"milestones": selectors.milestone_list_for(request.user)})
+    chart = selectors.milestone_chart()
+    return render(
+        request,
+        "milestones/milestone_list.html",
+        {"milestones": selectors.milestone_list_for(request.user), "chart": chart, "chart_svg": _chart_geometry(chart)},
+    )
+
+
+def _chart_geometry(points) -> dict:
+    """Bar and line coordinates for the server-rendered SVG chart (no JavaScript, no CDN)."""
+    width, height, pad, top = 640, 220, 36, 16
+    peak = max([p.completed + p.rolled_over for p in points] + [1])
+    slot = (width - 2 * pad) / max(len(points), 1)
+    bar = slot * 0.5
+    bars, line = [], []
+    for i, p in enumerate(points):
+        x = pad + i * slot + (slot - bar) / 2
+        scale = (height - pad - top) / peak
+        done_h, rolled_h = p.completed * scale, p.rolled_over * scale
+        base = height - pad
+        bars.append({
+            "x": round(x, 1), "w": round(bar, 1), "point": p,
+            "done_y": round(base - done_h, 1), "done_h": round(done_h, 1),
+            "rolled_y": round(base - done_h - rolled_h, 1), "rolled_h": round(rolled_h, 1),
+            "label_x": round(x + bar / 2, 1), "rate_pct": round(p.carry_over_rate * 100),
+        })  # fmt: skip
+        line.append(f"{x + bar / 2:.1f},{top + (height - pad - top) * (1 - p.carry_over_rate):.1f}")
+    return {"width": width, "height": height, "base": height - pad, "bars": bars, "line": " ".join(line), "top": top}
 
 
 def _detail_context(request, milestone, handbook_form=None):
@@ -136,42 +163,44 @@ def issue_rollover_reason(request, pk, issue_pk):
     return redirect(f"/milestones/{milestone.pk}/#issue-{issue.pk}")
 
 
-def _report_entries(request, pk):
-    if not user_is_mktgops(request.user):
-        raise PermissionDenied("Rollover reports are for the MktgOps team.")
-    milestone = _milestone_or_404(pk)
-    rollover = _rollover_of(milestone)
-    entries = list(selectors.rollover_entries(rollover)) if rollover else []
-    return milestone, rollover, entries
-
-
 @login_required
 def milestone_report(request, pk):
-    milestone, rollover, entries = _report_entries(request, pk)
-    return render(
-        request, "milestones/milestone_report.html", {"milestone": milestone, "rollover": rollover, "entries": entries}
-    )
+    milestone = _milestone_or_404(pk)
+    report = selectors.milestone_report(request.user, milestone)
+    return render(request, "milestones/milestone_report.html", {"milestone": milestone, "report": report})
+
+
+REPORT_CSV_COLUMNS = [
+    "issue", "title", "came_in", "outcome", "assignee", "stage", "reason", "reason_by", "times_rolled_over",
+    "chronic", "entered_at", "left_at", "url",
+]  # fmt: skip
 
 
 @login_required
 def milestone_report_csv(request, pk):
-    milestone, rollover, entries = _report_entries(request, pk)
+    milestone = _milestone_or_404(pk)
+    report = selectors.milestone_report(request.user, milestone)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="rollover-{milestone.start_date:%Y-%m-%d}.csv"'
+    response["Content-Disposition"] = f'attachment; filename="milestone-report-{milestone.start_date:%Y-%m-%d}.csv"'
     writer = csv.writer(response)
-    writer.writerow(["issue", "title", "confidential", "from", "to", "stage", "assignee", "reason", "reason_by"])
-    for e in entries:
+    writer.writerow(REPORT_CSV_COLUMNS)
+    for row in report.rows:
+        m = row.membership
         writer.writerow(
             [
-                e.issue_id,
-                _csv_safe(e.issue.title),
-                e.confidential,
-                e.from_milestone.title,
-                e.to_milestone.title,
-                Stage(e.stage).label,
-                e.assignee.get_username() if e.assignee else "",
-                _csv_safe(e.reason),
-                e.reason_by.get_username() if e.reason_by else "",
+                row.issue.pk,
+                _csv_safe(row.title),
+                row.came_in,
+                row.outcome,
+                row.assignee.get_username() if row.assignee else "",
+                Stage(row.issue.stage).label,
+                _csv_safe(row.reason) if row.visible else ("(hidden)" if row.reason else ""),
+                row.reason_by.get_username() if row.reason_by else "",
+                row.times_rolled,
+                "yes" if row.chronic else "",
+                m.entered_at.isoformat(),
+                m.left_at.isoformat() if m.left_at else "",
+                row.issue.web_url if row.visible else "",
             ]
         )
     return response

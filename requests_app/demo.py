@@ -288,6 +288,7 @@ def demo_data_load() -> DemoResult:
         users = _users_create()
         milestones = _milestones_create()
         issues = [_issue_build(spec, i, users, milestones) for i, spec in enumerate(SPECS)]
+        _history_create(users, milestones)
         _milestones_finish(milestones)
         _fast_tracks_set(users)
     return DemoResult(created=True, users=DEMO_USERS, issues=len(issues), milestones=Milestone.objects.count())
@@ -353,6 +354,113 @@ def _milestones_create() -> DemoMilestones:
 def _period_before(start: datetime.date) -> dict:
     begin, due = cadence_period(start - datetime.timedelta(days=1))
     return {"start": begin, "due": due}
+
+
+# Earlier milestones' work, so reports have a past: (title, where it starts, where it is completed or None,
+# assignee). The two that start three milestones back and are still open are the chronic roll-overs.
+HISTORY = [
+    ("Q2 webinar list clean-up in Marketo", 3, 3, "priya"),
+    ("Retire the legacy Drift playbooks", 3, 2, "marco"),
+    ("ZoomInfo enrichment schedule review", 2, 2, "hana"),
+    ("Marketo instance consolidation: migrate legacy programs", 2, None, "priya"),
+    ("Bizible touchpoint mapping overhaul", 2, None, "marco"),
+    ("Outreach sequence governance guidelines", 1, 0, "hana"),
+    ("LeanData audit of stale routing nodes", 1, 1, "priya"),
+    ("Consolidate duplicate webcast programs", 0, None, "hana"),
+]
+HISTORY_REASONS = {
+    "Marketo instance consolidation: migrate legacy programs": "Waiting on the Marketo admin seat from Procurement.",
+    "Outreach sequence governance guidelines": "Sales leadership review moved to next week.",
+}
+
+
+def _history_create(users: dict, ms: DemoMilestones) -> None:
+    """Three earlier milestones and their roll-overs, run as on the days they happened."""
+    from milestones.services import milestone_rollover
+
+    earlier = []
+    cursor = ms.old
+    for _ in range(3):
+        cursor = milestone_create_for_period(**_period_before(cursor.start_date))
+        earlier.insert(0, cursor)
+    chain = [*earlier, ms.old]  # index 3 = ms.old, 2 = the one before, ...; HISTORY counts back from ms.old
+    at_index = {3: chain[0], 2: chain[1], 1: chain[2], 0: chain[3]}
+    manager = users[MANAGER_USERNAME]
+    placed = []
+    for title, start, done_in, who in HISTORY:
+        ic, milestone = users[who], at_index[start]
+        issue = issue_create(requester=users["jordan"], title=title, description=f"{title}.\n\nFiled for planning.",
+                             request_type=RequestType.PROCESS_CHANGE)  # fmt: skip
+        issue_update(issue=issue, by=ic, assignee=ic, milestone=ms.current)
+        issue_move(issue=issue, to_stage=Stage.IN_PROGRESS, by=ic)
+        issue_update(issue=issue, by=ic, milestone=milestone)
+        _backdate(issue, _at(milestone.start_date, 9) - datetime.timedelta(days=3), _at(milestone.start_date, 15))
+        placed.append((issue, done_in, ic))
+    _memberships_rebuild()
+    for back in (3, 2, 1, 0):
+        milestone = at_index[back]
+        for issue, done_in, ic in placed:
+            issue.refresh_from_db()
+            if done_in == back:
+                with _stamped(_at(milestone.due_date - datetime.timedelta(days=2), 14)):
+                    issue_move(issue=issue, to_stage=Stage.COMPLETED, by=ic, reason="Done and verified.")
+                    issue_close(issue=issue, by=ic)
+            elif issue.milestone_id == milestone.pk and issue.title in HISTORY_REASONS and back <= 1:
+                with _stamped(_at(milestone.due_date - datetime.timedelta(days=1), 11)):
+                    issue_update(issue=issue, by=ic, rollover_reason=HISTORY_REASONS[issue.title])
+        next_start = milestone.due_date + datetime.timedelta(days=1)
+        with _stamped(_at(next_start, 7)):
+            milestone_rollover(milestone=milestone, by=manager, day=next_start)
+    for milestone in earlier:
+        milestone_record_handbook_mr(milestone=milestone, url=_mr_url(70000 + milestone.pk), merged=True)
+        milestone_close(milestone=milestone)
+        Milestone.objects.filter(pk=milestone.pk).update(
+            closed_at=_at(milestone.due_date + datetime.timedelta(days=1), 10)
+        )
+
+
+def _memberships_rebuild() -> None:
+    """One clean stay per issue in its milestone: the demo replays history in an order the services record
+    as moves through the current milestone, which is not how the work was planned."""
+    from milestones.models import MilestoneMembership
+
+    MilestoneMembership.objects.all().delete()
+    stays = []
+    for issue in Issue.objects.filter(milestone__isnull=False).select_related("milestone"):
+        start = issue.milestone.start_date
+        if issue.pk % 5 == 0 and start < timezone.localdate():
+            entered = _at(start + datetime.timedelta(days=3), 10)  # scope added after the start
+        else:
+            entered = min(issue.created_at, _at(start - datetime.timedelta(days=1), 16))
+        stays.append(MilestoneMembership(issue=issue, milestone=issue.milestone, entered_at=entered))
+    MilestoneMembership.objects.bulk_create(stays)
+
+
+class _stamped:
+    """Re-date what the services record inside the block to `when` (they stamp "now")."""
+
+    def __init__(self, when: datetime.datetime):
+        self.when = when
+
+    def __enter__(self):
+        self.since = timezone.now()
+
+    def __exit__(self, *exc):
+        from milestones.models import MilestoneMembership, Rollover, RolloverEntry
+
+        if exc[0] is not None:
+            return
+        when, since = self.when, self.since
+        IssueTransition.objects.filter(at__gte=since).update(at=when)
+        IssueEvent.objects.filter(at__gte=since).update(at=when)
+        Comment.objects.filter(created_at__gte=since).update(created_at=when)
+        Issue.objects.filter(closed_at__gte=since).update(closed_at=when)
+        MilestoneMembership.objects.filter(entered_at__gte=since).update(entered_at=when)
+        MilestoneMembership.objects.filter(left_at__gte=since).update(left_at=when)
+        RolloverEntry.objects.filter(created_at__gte=since).update(created_at=when)
+        Rollover.objects.filter(created_at__gte=since).update(
+            created_at=when, started_at=when, moved_at=when, finished_at=when
+        )
 
 
 def _milestones_finish(ms: DemoMilestones) -> None:

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django_fsm import TransitionNotAllowed
 
 from milestones.selectors import milestone_current
+from milestones.services import milestone_membership_change
 from requests_app import models as m
 from requests_app.models import Comment, EventKind, Issue, IssueEvent, IssueTransition, RequestType, Stage
 from requests_app.roles import user_is_manager, user_is_mktgops
@@ -172,6 +173,8 @@ def issue_move(
         if old != new:
             fields.append(field)
             _event(issue, by, _planning_event_kind(field), old_value=_display(old), new_value=_display(new))
+            if field == "milestone":
+                milestone_membership_change(issue_id=issue.pk, old_id=old.pk if old else None, new_id=None)
     issue.position = _position_for(issue, to_stage, position, after_id=after_id, before_id=before_id)
     fields.append("position")
     issue.save(update_fields=fields)
@@ -344,6 +347,7 @@ def issue_update(*, issue: Issue, by, **changes) -> Issue:
         if new is not None and new.closed_at:
             raise IssueError(f"{new.title} is closed; choose an open milestone.")
         _event(issue, by, EventKind.MILESTONE_CHANGED, old_value=_display(issue.milestone), new_value=_display(new))
+        milestone_membership_change(issue_id=issue.pk, old_id=issue.milestone_id, new_id=new.pk if new else None)
         issue.milestone = new
         fields.append("milestone")
     if "weight" in changes and changes["weight"] != issue.weight:

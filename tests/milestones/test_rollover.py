@@ -230,10 +230,11 @@ def test_moving_issues_takes_the_same_queries_for_3_and_30_issues(db, django_ass
     f.current_milestone()
     _milestone_with(n, ended, ic)
     rollover = rollover_get_or_create(milestone=ended)
-    # lock rollover, target, lock+read issues, count, update, people, comments, events, entries, replies,
+    # lock rollover, target, lock+read issues, count, update, memberships out + in, people, comments, events,
+    # entries, replies,
     # save rollover,
     # plus the savepoint pair of the outer atomic block.
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(15):
         rollover_move_issues(rollover=rollover)
     assert Issue.objects.filter(milestone=ended).count() == 0
 

@@ -49,20 +49,33 @@ def test_demo_milestones_surround_today_on_the_cadence_with_an_ended_one_not_yet
     for m in milestones:
         assert cadence_period(m.start_date) == (m.start_date, m.due_date)
     states = [m.state for m in milestones]
-    assert states[:3] == [MilestoneState.CLOSED, MilestoneState.ENDED, MilestoneState.CURRENT]
-    assert set(states[3:]) == {MilestoneState.UPCOMING}
+    assert states[:6] == [MilestoneState.CLOSED] * 4 + [MilestoneState.ENDED, MilestoneState.CURRENT]
+    assert set(states[6:]) == {MilestoneState.UPCOMING}
     ended = _ended(milestones)[0]
     open_unfinished = ended.issues.filter(closed_at__isnull=True).exclude(stage=Stage.COMPLETED)
     assert open_unfinished.count() >= 5
     assert open_unfinished.exclude(rollover_reason="").exists()
     assert open_unfinished.filter(rollover_reason="").exists()
-    closed = Milestone.objects.get(closed_at__isnull=False)
-    assert closed.handbook_mr_merged
-    assert not closed.issues.filter(closed_at__isnull=True).exists()
+    for closed in Milestone.objects.filter(closed_at__isnull=False):
+        assert closed.handbook_mr_merged
+        assert not closed.issues.filter(closed_at__isnull=True).exclude(stage=Stage.COMPLETED).exists()
+        assert closed.rollover.status == "done"
+
+
+def test_demo_history_has_rollovers_and_chronic_issues(demo):
+    from milestones.selectors import milestone_report
+
+    manager = User.objects.get(username="dana")
+    last_closed = Milestone.objects.filter(closed_at__isnull=False).order_by("-start_date").first()
+    report = milestone_report(manager, last_closed)
+    assert report.totals.rolled_over >= 2
+    assert report.totals.completed >= 3
+    assert len(report.chronic) == 2
+    assert all(len(row.history) == 4 for row in report.chronic)
 
 
 def test_demo_issues_cover_every_stage_request_type_and_priority(demo):
-    assert 75 <= Issue.objects.count() <= 90
+    assert 75 <= Issue.objects.count() <= 95
     assert set(Issue.objects.values_list("stage", flat=True)) == set(Stage.values)
     assert set(Issue.objects.values_list("request_type", flat=True)) == set(RequestType.values)
     for name in ("MktgOpsPriority::High", "MktgOpsPriority::Medium", "MktgOpsPriority::Low"):
@@ -106,7 +119,7 @@ def test_demo_history_is_the_real_stage_log(demo):
 def test_demo_closes_issues_in_past_milestones_within_their_dates(demo):
     past = Milestone.objects.filter(due_date__lt=milestone_current().start_date)
     closed = Issue.objects.filter(closed_in_milestone__in=past)
-    assert closed.values("closed_in_milestone").annotate(n=Count("id")).count() == 2
+    assert closed.values("closed_in_milestone").annotate(n=Count("id")).count() == past.count()
     for issue in closed:
         closed_on = timezone.localtime(issue.closed_at).date()
         assert issue.closed_in_milestone.start_date <= closed_on <= issue.closed_in_milestone.due_date
