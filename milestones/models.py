@@ -162,13 +162,13 @@ class RolloverEntry(models.Model):
 
 
 class MembershipEntered(models.TextChoices):
-    PLANNED = "planned", "Put in the milestone"
-    ROLLED_IN = "rolled_in", "Rolled over in"
+    PLANNED = "planned", "Put in"
+    ROLLED_IN = "rolled_in", "Rolled in"
 
 
 class MembershipLeft(models.TextChoices):
     REMOVED = "removed", "Removed"
-    ROLLED_OUT = "rolled_out", "Rolled over out"
+    ROLLED_OUT = "rolled_out", "Rolled over"
 
 
 class MilestoneMembership(models.Model):

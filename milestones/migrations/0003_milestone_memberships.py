@@ -28,9 +28,9 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('entered_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('entered_how', models.CharField(choices=[('planned', 'Put in the milestone'), ('rolled_in', 'Rolled over in')], default='planned', max_length=12)),
+                ('entered_how', models.CharField(choices=[('planned', 'Put in'), ('rolled_in', 'Rolled in')], default='planned', max_length=12)),
                 ('left_at', models.DateTimeField(blank=True, null=True)),
-                ('left_how', models.CharField(blank=True, choices=[('removed', 'Removed'), ('rolled_out', 'Rolled over out')], max_length=12)),
+                ('left_how', models.CharField(blank=True, choices=[('removed', 'Removed'), ('rolled_out', 'Rolled over')], max_length=12)),
                 ('issue', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='milestone_memberships', to='requests_app.issue')),
                 ('milestone', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to='milestones.milestone')),
             ],
