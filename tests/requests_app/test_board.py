@@ -375,3 +375,27 @@ def test_board_move_response_is_json_even_for_html_errors(ic_client):
     response = ic_client.post("/board/issues/999999/move/", {"stage": "02"}, **MOVE_HEADERS)
     assert response.status_code == 404
     assert json.loads(response.content)["detail"]
+
+
+def test_board_move_to_needs_information_requires_the_question_for_the_requester(ic_client, mailoutbox):
+    issue = factories.IssueFactory(stage=Stage.TRIAGE)
+    response = _move(ic_client, issue, stage="01", expected_stage="00", reason="  ")
+    assert response.status_code == 400
+    assert "Say what information you need from the requester" in response.json()["detail"]
+    issue.refresh_from_db()
+    assert issue.stage == Stage.TRIAGE
+    assert not IssueTransition.objects.exists()
+    assert mailoutbox == []
+
+    response = _move(ic_client, issue, stage="01", expected_stage="00", reason="Which form is it?")
+    assert response.status_code == 200, response.content
+    issue.refresh_from_db()
+    assert issue.stage == Stage.NEEDS_INFO
+    assert IssueTransition.objects.get(issue=issue).reason == "Which form is it?"
+
+
+def test_board_move_to_needs_information_by_a_requester_stays_forbidden(client, requester_user):
+    issue = factories.IssueFactory(stage=Stage.TRIAGE, requester=requester_user)
+    client.force_login(requester_user)
+    response = _move(client, issue, stage="01")
+    assert response.status_code == 403
