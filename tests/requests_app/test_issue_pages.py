@@ -422,3 +422,13 @@ def test_issue_model_count_untouched_by_page_views(client, ic_user):
     client.force_login(ic_user)
     client.get(f"/issues/{issue.pk}/")
     assert Issue.objects.count() == 1
+
+
+def test_triage_form_names_people_as_the_board_does_and_marks_the_current_milestone(client, ic_user):
+    current, future = factories.current_milestone(), factories.future_milestone()
+    issue = IssueFactory(stage=Stage.READY)
+    client.force_login(ic_user)
+    html = body(client.get(f"/issues/{issue.pk}/"))
+    assert f">{ic_user.get_full_name()}</option>" in html
+    assert f">{current.title} (current)</option>" in html
+    assert f">{future.title}</option>" in html
