@@ -273,7 +273,7 @@ class GeneralRequestForm(RequestForm):
     sections = [("details", "What is needed"), ("needed_by", "Needed by")]
 
     details = _text(label="What do you need?", help_text="Context, links, and what “done” looks like.")
-    needed_by = forms.DateField(widget=_date_widget(), required=False, label="Needed by (optional)")
+    needed_by = forms.DateField(widget=_date_widget(), required=False, label="Needed by")
 
 
 @dataclass(frozen=True)
@@ -378,6 +378,9 @@ class TriageForm(forms.Form):
         }
         super().__init__(*args, initial=initial, **kwargs)
         self.fields["assignee"].queryset = mktgops_members()
+        # Names as the board shows them; the current milestone marked, since 03 and 04 depend on it.
+        self.fields["assignee"].label_from_instance = lambda user: user.get_full_name() or user.get_username()
+        self.fields["milestone"].label_from_instance = lambda m: f"{m.title} (current)" if m.is_current else m.title
         # The issue's own milestone stays choosable even once it has ended, so saving keeps it.
         planning = milestones_open_for_planning()
         if issue.milestone_id:

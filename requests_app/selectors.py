@@ -178,6 +178,7 @@ def issue_timeline(issue: Issue) -> list[TimelineEntry]:
 
 # Cards a column shows before "Load more"; the board's cost is bounded by this, not by the open issues.
 BOARD_PAGE_SIZE = 20
+NOT_STARTED = [Stage.TRIAGE, Stage.NEEDS_INFO, Stage.READY, Stage.ASSIGNED]
 # With swimlanes every person has nine cells: a shorter first page keeps the page as light as the plain board.
 BOARD_LANE_PAGE_SIZE = 5
 PRIORITY_SCOPE = "MktgOpsPriority"
@@ -188,8 +189,8 @@ UNASSIGNED_LANE = "none"
 class BoardFilters:
     """What the board shows, read from its URL.
 
-    `milestone`: "current" (the default: the current milestone's issues and those not yet planned into
-    any milestone, which 00–02 never are), "any", "none", or a milestone id.
+    `milestone`: "current" (the default: the current milestone's issues, the unplanned ones and the work not
+    started yet, 00–03, whatever milestone it is slotted into), "any", "none", or a milestone id.
     """
 
     milestone: str = "current"
@@ -246,7 +247,10 @@ def board_issues(user, filters: BoardFilters, *, current_milestone=None) -> Quer
         issues = issues.filter(milestone_id=int(milestone))
     elif milestone != "any":
         planned_now = Q(milestone=current_milestone) if current_milestone else Q(pk__in=[])
-        issues = issues.filter(planned_now | Q(milestone__isnull=True))
+        # 03 means "slotted into a coming milestone": without these the Assigned column would always be empty,
+        # and a card would vanish from the board as soon as its future milestone is set for the move to 03.
+        not_started = Q(stage__in=NOT_STARTED) | Q(stage=Stage.BLOCKED, blocked_from__in=NOT_STARTED)
+        issues = issues.filter(planned_now | Q(milestone__isnull=True) | not_started)
     if filters.assignee == UNASSIGNED_LANE:
         issues = issues.filter(assignee__isnull=True)
     elif filters.assignee:

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from labels.selectors import labels_attachable
 from milestones.selectors import milestone_current, milestone_list
 from requests_app import selectors, services
+from requests_app.forms import MoveForm
 from requests_app.models import RequestType, Stage
 from requests_app.roles import user_is_mktgops
 from requests_app.selectors import BoardFilters
@@ -177,6 +178,14 @@ def board_move(request, pk):
         return _refuse(request, 400, detail)
     data = form.cleaned_data
     to_stage = data["stage"]
+    if (
+        to_stage == Stage.NEEDS_INFO
+        and issue.stage != to_stage
+        and not data["reason"].strip()
+        and selectors.issue_permissions(request.user, issue).can_move
+    ):
+        # The issue page asks the same: the requester is e-mailed the question, so an empty one is no use.
+        return _refuse(request, 400, MoveForm.REASON_REQUIRED[Stage.NEEDS_INFO], stage=issue.stage)
     try:
         # Sign-off and move commit together: a refused move does not leave a sign-off behind.
         with transaction.atomic():

@@ -106,6 +106,16 @@ def _move_targets(issue, perms) -> list[str]:
     return targets
 
 
+def _reopen_form(perms, data=None) -> ReopenForm:
+    form = ReopenForm(data)
+    if perms.reopen_needs_manager:
+        # Closed in a previous milestone: only a manager reopens it, and only with a reason (the handbook's rule).
+        field = form.fields["reason"]
+        field.required = True
+        field.error_messages["required"] = "Give the reason it comes back: it was closed in a previous milestone."
+    return form
+
+
 def _render_detail(
     request, issue, *, bound: dict[str, Any] | None = None, error: str = "", error_action: str = "", status: int = 200
 ):
@@ -122,7 +132,7 @@ def _render_detail(
         "comment_form": CommentForm(),
         "move_form": MoveForm(targets=targets) if targets else None,
         "triage_form": TriageForm(issue=issue) if perms.can_triage else None,
-        "reopen_form": ReopenForm() if perms.can_reopen else None,
+        "reopen_form": _reopen_form(perms) if perms.can_reopen else None,
         "can_tick": perms.can_view and user_is_mktgops(request.user),
         "error": error,
         "error_action": error_action,
@@ -164,7 +174,7 @@ def _bind(request, issue, perms, name: str):
     if name == "triage":
         return TriageForm(request.POST, issue=issue)
     if name == "reopen":
-        return ReopenForm(request.POST)
+        return _reopen_form(perms, request.POST)
     return django_forms.Form(request.POST)
 
 

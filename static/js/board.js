@@ -62,30 +62,33 @@
   function needs(card, toStage) {
     if (card.dataset.stage === toStage) return null;
     if (toStage === "07") return "reason";
+    if (toStage === "01") return "question"; // the requester is e-mailed what MktgOps asks
     if (toStage === "06" && card.dataset.signedOff !== "1") return "sign_off";
     return null;
   }
 
-  // The small dialog for moves that need a reason (07) or a sign-off (06); resolves null on cancel.
+  // The small dialog for moves that need a question (01), a reason (07) or a sign-off (06); resolves null on cancel.
   function ask(card, toStage, need) {
     return new Promise(function (resolve) {
       dialog.querySelector("[data-dialog-issue]").textContent = "#" + card.dataset.id;
       dialog.querySelector("[data-dialog-stage]").textContent = stageLabel(toStage);
-      dialog.querySelectorAll("[data-needs]").forEach(function (el) { el.hidden = el.dataset.needs !== need; });
+      dialog.querySelectorAll("[data-needs]").forEach(function (el) { el.hidden = el.dataset.needs.split(" ").indexOf(need) < 0; });
+      dialog.querySelectorAll("[data-for]").forEach(function (el) { el.hidden = el.dataset.for !== need; });
       const reason = dialog.querySelector("#move-reason");
       const signOff = dialog.querySelector("#move-sign-off");
+      const asksText = need === "reason" || need === "question";
       reason.value = "";
       signOff.checked = false;
-      reason.required = need === "reason";
+      reason.required = asksText;
       signOff.required = need === "sign_off";
       dialog.returnValue = "";
       dialog.addEventListener("close", function onClose() {
         dialog.removeEventListener("close", onClose);
         if (dialog.returnValue !== "confirm") return resolve(null);
-        resolve(need === "reason" ? { reason: reason.value } : { sign_off: "on" });
+        resolve(asksText ? { reason: reason.value } : { sign_off: "on" });
       });
       dialog.showModal();
-      (need === "reason" ? reason : signOff).focus();
+      (asksText ? reason : signOff).focus();
     });
   }
 

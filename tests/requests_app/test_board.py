@@ -75,7 +75,8 @@ def test_board_by_default_shows_the_current_milestone_and_unplanned_issues(ic_cl
     current, future = factories.current_milestone(), factories.future_milestone()
     in_current = factories.IssueFactory(stage=Stage.IN_PROGRESS, milestone=current, title="now")
     unplanned = factories.IssueFactory(stage=Stage.TRIAGE, title="untriaged")
-    in_future = factories.IssueFactory(stage=Stage.ASSIGNED, milestone=future, title="later")
+    # Started work slotted into a later milestone (a 04 after a milestone change) is not "current".
+    in_future = factories.IssueFactory(stage=Stage.IN_PROGRESS, milestone=future, title="later")
     html = ic_client.get("/board/").content.decode()
     assert f'id="card-{in_current.pk}"' in html
     assert f'id="card-{unplanned.pk}"' in html
@@ -375,3 +376,51 @@ def test_board_move_response_is_json_even_for_html_errors(ic_client):
     response = ic_client.post("/board/issues/999999/move/", {"stage": "02"}, **MOVE_HEADERS)
     assert response.status_code == 404
     assert json.loads(response.content)["detail"]
+
+
+def test_board_move_to_needs_information_requires_the_question_for_the_requester(ic_client, mailoutbox):
+    issue = factories.IssueFactory(stage=Stage.TRIAGE)
+    response = _move(ic_client, issue, stage="01", expected_stage="00", reason="  ")
+    assert response.status_code == 400
+    assert "Say what information you need from the requester" in response.json()["detail"]
+    issue.refresh_from_db()
+    assert issue.stage == Stage.TRIAGE
+    assert not IssueTransition.objects.exists()
+    assert mailoutbox == []
+
+    response = _move(ic_client, issue, stage="01", expected_stage="00", reason="Which form is it?")
+    assert response.status_code == 200, response.content
+    issue.refresh_from_db()
+    assert issue.stage == Stage.NEEDS_INFO
+    assert IssueTransition.objects.get(issue=issue).reason == "Which form is it?"
+
+
+def test_board_move_to_needs_information_by_a_requester_stays_forbidden(client, requester_user):
+    issue = factories.IssueFactory(stage=Stage.TRIAGE, requester=requester_user)
+    client.force_login(requester_user)
+    response = _move(client, issue, stage="01")
+    assert response.status_code == 403
+
+
+def test_board_by_default_shows_work_not_started_whatever_milestone_it_is_slotted_into(ic_client):
+    future, past = factories.future_milestone(), factories.past_milestone()
+    assigned = factories.IssueFactory(stage=Stage.ASSIGNED, milestone=future)
+    ready_with_future = factories.IssueFactory(stage=Stage.READY, milestone=future)  # about to be dragged to 03
+    blocked_from_assigned = factories.IssueFactory(stage=Stage.BLOCKED, blocked_from=Stage.ASSIGNED, milestone=future)
+    blocked_in_progress = factories.IssueFactory(stage=Stage.BLOCKED, blocked_from=Stage.IN_PROGRESS, milestone=past)
+    response = ic_client.get("/board/")
+    html = response.content.decode()
+    for issue in (assigned, ready_with_future, blocked_from_assigned):
+        assert f'id="card-{issue.pk}"' in html
+    assert f'id="card-{blocked_in_progress.pk}"' not in html
+    columns = {c.stage: c.count for c in response.context["board"].lanes[0].columns}
+    assert columns["03"] == 1
+    assert columns["07"] == 1
+
+
+def test_a_card_moved_to_assigned_is_counted_in_its_column(ic_client, ic_user):
+    future = factories.future_milestone()
+    issue = factories.IssueFactory(stage=Stage.READY, assignee=ic_user, milestone=future)
+    response = _move(ic_client, issue, stage="03", expected_stage="02")
+    assert response.status_code == 200, response.content
+    assert response.json()["counts"]["all"]["03"] == 1

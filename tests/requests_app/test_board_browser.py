@@ -111,3 +111,42 @@ def test_keyboard_move_to_blocked_asks_for_the_reason_and_reorder_persists(page,
     page.locator("#board-status").filter(has_text="is now in MktgOps::07: Blocked").wait_for()
     assert page.locator(f"#list-all-07 #card-{first.pk}").count() == 1
     assert IssueTransition.objects.get(issue=first).reason == "Waiting on Legal"
+
+
+def test_moving_to_needs_information_asks_the_question_the_requester_is_emailed(page, live_server, mailoutbox):
+    factories.ic(username="ivy")
+    requester = factories.requester(username="rae", email="rae@example.com")
+    issue = factories.IssueFactory(stage=Stage.TRIAGE, requester=requester)
+    _sign_in(page, live_server, "ivy")
+
+    page.locator(f"#card-{issue.pk} summary").click()
+    page.locator(f"#card-{issue.pk} button[name=stage][value='01']").click()
+    page.locator("#move-dialog[open]").wait_for()
+    assert page.locator("#move-dialog label:visible").inner_text() == "What do you need from the requester?"
+    page.keyboard.type("Which Marketo program?")
+    page.locator("#move-dialog button[value=confirm]").click()
+    page.locator("#board-status").filter(has_text="is now in MktgOps::01").wait_for()
+    assert IssueTransition.objects.get(issue=issue).reason == "Which Marketo program?"
+    assert "Which Marketo program?" in mailoutbox[0].body
+
+
+def test_on_a_phone_only_the_board_scrolls_sideways_and_the_answer_to_a_move_stays_in_sight(page, live_server):
+    factories.ic(username="ivy")
+    factories.current_milestone()  # its long title is in the milestone filter
+    factories.IssueFactory.create_batch(8, stage=Stage.READY)
+    page.set_viewport_size({"width": 390, "height": 844})
+    _sign_in(page, live_server, "ivy")
+
+    assert page.evaluate("document.documentElement.scrollWidth") == 390  # the filters fit the screen
+    assert page.locator(".board-filters button.primary").bounding_box()["x"] + 10 < 390
+    scroll_width, client_width = page.locator("#board").evaluate("b => [b.scrollWidth, b.clientWidth]")
+    assert scroll_width > client_width
+
+    card = page.locator("#list-all-02 .board-card").last  # far down the page
+    card.scroll_into_view_if_needed()
+    card.locator("summary").click()
+    card.locator("button[name=stage][value='04']").click()
+    status = page.locator("#board-status")
+    status.filter(has_text="Assign someone").wait_for()
+    assert 0 <= status.bounding_box()["y"] < 844
+    assert page.evaluate("window.scrollY") > 300  # the page is scrolled well past where the status sits

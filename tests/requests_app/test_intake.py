@@ -245,10 +245,10 @@ def test_refused_csv_re_renders_its_problems_row_by_row_and_files_nothing(signed
     assert not Attachment.objects.exists()
     html = response.content.decode()
     assert "2 problems in the file" in html
-    assert "<td>3</td><td>Initial Source</td>" in html
+    assert '<td data-label="Row">3</td><td data-label="Column">Initial Source</td>' in html
     assert "Web Chat" in html
     assert "Inactive" in html
-    assert "<td>4</td><td>Email</td>" in html
+    assert '<td data-label="Row">4</td><td data-label="Column">Email</td>' in html
     # The other answers are kept for the second try.
     assert VALID["list-import"]["event_or_source"] in html
 

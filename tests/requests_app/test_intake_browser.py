@@ -56,7 +56,9 @@ def test_requester_files_fixes_a_refused_csv_finds_it_and_gets_mail_when_an_ic_m
     assert "is filed" in page.inner_text(".messages")
 
     bad, good = tmp_path / "bad.csv", tmp_path / "good.csv"
-    bad.write_bytes(csv_bytes([lead(1), lead(2, source="Web Chat"), lead(3, email="nope")]))
+    bad.write_bytes(
+        csv_bytes([lead(1), lead(2, source="Web Chat"), lead(3, email="nope"), lead(4, email="ada1@example.com")])
+    )
     good.write_bytes(csv_bytes([lead(1), lead(2), lead(3)]))
     page.goto(f"{live_server.url}/requests/new/list-import/")
     page.fill("#id_title", "Booth scans")
@@ -66,9 +68,12 @@ def test_requester_files_fixes_a_refused_csv_finds_it_and_gets_mail_when_an_ic_m
     page.set_input_files("#id_csv_file", str(bad))
     page.click("text=File the request")
     report = page.inner_text("#csv-report")
-    assert "2 problems in the file" in report
+    assert "3 problems in the file" in report
     assert "Inactive Initial Source" in report
     assert "not a well-formed e-mail address" in report
+    # On the phone the report reads without a sideways scroll: no problem is cut off at the screen's edge.
+    widths = page.locator("#csv-report .table-scroll").evaluate("e => [e.scrollWidth, e.clientWidth]")
+    assert widths[0] <= widths[1]
     assert page.input_value("#id_title") == "Booth scans"  # nothing typed is lost
     page.set_input_files("#id_csv_file", str(good))
     page.click("text=File the request")

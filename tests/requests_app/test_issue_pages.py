@@ -341,8 +341,7 @@ def test_manager_reopens_an_issue_from_a_previous_milestone_only_with_a_reason(c
     )
     client.force_login(manager_user)
     response = client.post(f"/issues/{issue.pk}/reopen/", {"reason": ""})
-    assert response.status_code == 409
-    assert "give a reason to reopen it" in body(response)
+    assert "Give the reason it comes back: it was closed in a previous milestone." in body(response)
     assert client.post(f"/issues/{issue.pk}/reopen/", {"reason": "Regression"}).status_code == 302
     issue.refresh_from_db()
     assert issue.closed_at is None
@@ -423,3 +422,13 @@ def test_issue_model_count_untouched_by_page_views(client, ic_user):
     client.force_login(ic_user)
     client.get(f"/issues/{issue.pk}/")
     assert Issue.objects.count() == 1
+
+
+def test_triage_form_names_people_as_the_board_does_and_marks_the_current_milestone(client, ic_user):
+    current, future = factories.current_milestone(), factories.future_milestone()
+    issue = IssueFactory(stage=Stage.READY)
+    client.force_login(ic_user)
+    html = body(client.get(f"/issues/{issue.pk}/"))
+    assert f">{ic_user.get_full_name()}</option>" in html
+    assert f">{current.title} (current)</option>" in html
+    assert f">{future.title}</option>" in html

@@ -48,3 +48,17 @@ def test_close_records_the_milestone(db, requester_user):
     current = f.current_milestone()
     issue = issue_close(issue=f.IssueFactory(requester=requester_user), by=requester_user)
     assert issue.closed_in_milestone == current
+
+
+def test_issue_page_asks_a_manager_for_the_reason_to_reopen_and_keeps_the_page_on_a_blank_one(
+    client, closed_last_milestone, manager_user
+):
+    client.force_login(manager_user)
+    url = f"/issues/{closed_last_milestone.pk}/"
+    html = client.get(url).content.decode()
+    reopen = html[html.index('id="actions"') :]
+    assert "(optional)" not in reopen[: reopen.index("Reopen</button>")]
+    response = client.post(f"{url}reopen/", {"reason": "  "})
+    assert "Give the reason it comes back: it was closed in a previous milestone." in response.content.decode()
+    closed_last_milestone.refresh_from_db()
+    assert closed_last_milestone.closed_at is not None
