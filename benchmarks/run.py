@@ -28,6 +28,8 @@ SIZES = [100, 1_000, 10_000]
 RENDERS = int(os.environ.get("BENCH_RENDERS", "25"))
 TRIVIAL_REQUESTS = int(os.environ.get("BENCH_TRIVIAL_REQUESTS", "3000"))
 MOVE_REQUESTS = int(os.environ.get("BENCH_MOVE_REQUESTS", "600"))
+# Several people may run the bench on one PostgreSQL server: BENCH_DB names the throwaway database.
+BENCH_DB = os.environ.get("BENCH_DB", "mktgops_bench")
 PASSWORD = "bench-password"  # noqa: S105 - a throwaway database
 
 
@@ -40,10 +42,10 @@ def bench_database_url() -> str:
         admin = psycopg2.connect(urlunsplit(parts._replace(path="/postgres")))
         admin.autocommit = True
         with admin.cursor() as cursor:
-            cursor.execute("DROP DATABASE IF EXISTS mktgops_bench")
-            cursor.execute("CREATE DATABASE mktgops_bench")
+            cursor.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}"')
+            cursor.execute(f'CREATE DATABASE "{BENCH_DB}"')
         admin.close()
-        return urlunsplit(parts._replace(path="/mktgops_bench"))
+        return urlunsplit(parts._replace(path=f"/{BENCH_DB}"))
     VAR.mkdir(parents=True, exist_ok=True)
     for suffix in ("", "-wal", "-shm"):
         (VAR / f"bench.sqlite3{suffix}").unlink(missing_ok=True)
