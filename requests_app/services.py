@@ -149,9 +149,7 @@ def issue_move(
         raise IssueMoveForbidden("Only MktgOps team members can move issues between stages.")
     # One query locks the row and reads what the guards (milestone) and the planning events (assignee,
     # milestone) look at; `of=("self",)` keeps the lock on the issue row alone (PostgreSQL).
-    issue = (
-        Issue.objects.select_for_update(of=("self",)).select_related("assignee", "milestone").get(pk=issue.pk)
-    )
+    issue = Issue.objects.select_for_update(of=("self",)).select_related("assignee", "milestone").get(pk=issue.pk)
     if expected_stage is not None and issue.stage != expected_stage:
         raise IssueMoveConflict(f"#{issue.pk} was moved by someone else: it is now in {_stage_name(issue.stage)}.")
     reason = (reason or "").strip()
