@@ -77,6 +77,20 @@ TEMPLATES = [
 
 # Without DATABASE_URL the embedded default is a SQLite file under var/.
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}
+# Keep a worker's connection between requests (opening one costs more than a whole board move on
+# PostgreSQL); checked before reuse so a restarted database server costs one failed check, not an error.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # The embedded default: readers don't block the writer (WAL), a commit doesn't wait for the disk
+    # twice (synchronous=NORMAL is safe with WAL: a power cut can lose the last commits, never corrupt),
+    # and a writer takes the lock when its transaction starts and waits for it rather than failing.
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        **DATABASES["default"].get("OPTIONS", {}),
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -60,11 +60,14 @@ class IssueViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     )
     @action(detail=True, methods=["post"])
     def move(self, request, pk=None):
-        issue = self.get_object()
+        # The bare row answers "may this user see it" (404 otherwise); the move re-reads it under a lock.
+        issue = selectors.issue_get_visible(request.user, self.kwargs["pk"])
+        if issue is None:
+            raise Http404("No issue with this id is visible to you.")
         data = IssueMoveSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
-        services.issue_move(
+        issue = services.issue_move(
             issue=issue,
             to_stage=v["stage"],
             by=request.user,
@@ -72,7 +75,8 @@ class IssueViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             position=v.get("position"),
             expected_stage=v.get("expected_stage"),
         )
-        return Response(IssueSerializer(self._reload(issue)).data)
+        # The moved issue as committed (assignee and milestone read with the lock), plus its labels.
+        return Response(IssueSerializer(selectors.issues_attach_labels([issue])[0]).data)
 
     @extend_schema(responses={200: AttachmentSerializer(many=True)})
     @action(detail=True, methods=["get"])

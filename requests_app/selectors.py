@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet, prefetch_related_objects
 
 from labels.models import Label
 from milestones.selectors import milestone_current
@@ -36,6 +36,17 @@ def issues_with_card_data(issues: QuerySet[Issue]) -> QuerySet[Issue]:
     return issues.select_related("requester", "assignee", "milestone").prefetch_related(
         Prefetch("labels", queryset=Label.objects.order_by("name"))
     )
+
+
+def issues_attach_labels(issues: list[Issue]) -> list[Issue]:
+    """The labels of issues already in memory (e.g. just moved), as `issues_with_card_data` orders them."""
+    prefetch_related_objects(issues, Prefetch("labels", queryset=Label.objects.order_by("name")))
+    return issues
+
+
+def issue_get_visible(user, pk) -> Issue | None:
+    """The bare issue row if `user` may see it (no related rows): for writes that re-read it themselves."""
+    return issues_visible_to(user).filter(pk=pk).first()
 
 
 def issue_get_for_user(user, pk) -> Issue | None:

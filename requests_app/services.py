@@ -148,7 +148,13 @@ def issue_move(
     # Who may move comes first: a requester is told "not yours to move" (403), not why the move is invalid.
     if not user_is_mktgops(by):
         raise IssueMoveForbidden("Only MktgOps team members can move issues between stages.")
-    issue = Issue.objects.select_for_update().get(pk=issue.pk)
+    # One query locks the row and reads what the guards (milestone), the planning events (assignee,
+    # milestone) and the callers' responses (requester) look at; `of=("self",)` locks the issue row alone.
+    issue = (
+        Issue.objects.select_for_update(of=("self",))
+        .select_related("requester", "assignee", "milestone")
+        .get(pk=issue.pk)
+    )
     if expected_stage is not None and issue.stage != expected_stage:
         raise IssueMoveConflict(f"#{issue.pk} was moved by someone else: it is now in {_stage_name(issue.stage)}.")
     reason = (reason or "").strip()

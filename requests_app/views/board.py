@@ -1,5 +1,7 @@
 """The board: stage columns, drag-and-drop moves through the stage FSM, "load more" per column."""
 
+from contextlib import nullcontext
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -169,7 +171,8 @@ def _refuse(request, status: int, detail: str, **extra):
 @require_POST
 def board_move(request, pk):
     """Move or reorder a card: JSON for the board's script, a redirect with a message without it."""
-    issue = selectors.issue_get_for_user(request.user, pk)
+    # The bare row answers "may this user see it" (404 otherwise); the move re-reads it under a lock.
+    issue = selectors.issue_get_visible(request.user, pk)
     if issue is None:
         return _refuse(request, 404, "No issue with this id is visible to you.")
     form = BoardMoveForm(request.POST)
@@ -186,12 +189,14 @@ def board_move(request, pk):
     ):
         # The issue page asks the same: the requester is e-mailed the question, so an empty one is no use.
         return _refuse(request, 400, MoveForm.REASON_REQUIRED[Stage.NEEDS_INFO], stage=issue.stage)
+    sign_off = data["sign_off"] and to_stage == Stage.READY_TO_DEPLOY and issue.signed_off_at is None
     try:
-        # Sign-off and move commit together: a refused move does not leave a sign-off behind.
-        with transaction.atomic():
-            if data["sign_off"] and to_stage == Stage.READY_TO_DEPLOY and issue.signed_off_at is None:
+        # Sign-off and move commit together: a refused move does not leave a sign-off behind. A plain move
+        # is its own transaction (issue_move is atomic).
+        with transaction.atomic() if sign_off else nullcontext():
+            if sign_off:
                 services.issue_sign_off(issue=issue, by=request.user)
-            services.issue_move(
+            issue = services.issue_move(
                 issue=issue,
                 to_stage=to_stage,
                 by=request.user,
@@ -203,14 +208,15 @@ def board_move(request, pk):
     except services.IssueMoveForbidden as exc:
         return _refuse(request, 403, str(exc))
     except services.IssueMoveRefused as exc:
-        current = selectors.issue_get_for_user(request.user, pk)
+        current = selectors.issue_get_visible(request.user, pk)
         return _refuse(request, 409, str(exc), stage=current.stage if current else None)
     except services.IssueError as exc:
         return _refuse(request, 400, str(exc))
-    issue = selectors.issue_get_for_user(request.user, pk)
     if not _wants_json(request):
         messages.success(request, f"#{issue.pk} is now in {issue.stage_label}.")
         return redirect(f"{reverse('board')}?{request.GET.urlencode()}")
+    # The moved issue as committed, with its assignee (read with the lock) and its labels: what a card shows.
+    selectors.issues_attach_labels([issue])
     filters = _filters(request)
     counts = selectors.board_counts(request.user, filters, current_milestone=milestone_current())
     selectors.board_decorate_cards([issue])
