@@ -162,6 +162,13 @@ class Issue(FSMModelMixin, models.Model):
         return self.closed_at is None
 
     @property
+    def sla_badge(self):
+        """The Sales Systems fast-track SLA, when the row was read with `issues_with_card_data`."""
+        from sales_systems.selectors import systems_sla
+
+        return systems_sla(self)
+
+    @property
     def web_url(self) -> str:
         return f"{settings.SITE_URL}{self.get_absolute_url()}"
 

@@ -32,9 +32,14 @@ def issue_can_see(user, issue: Issue) -> bool:
 
 
 def issues_with_card_data(issues: QuerySet[Issue]) -> QuerySet[Issue]:
-    """The related rows a card or a list row shows, fetched in a constant number of queries."""
-    return issues.select_related("requester", "assignee", "milestone").prefetch_related(
-        Prefetch("labels", queryset=Label.objects.order_by("name"))
+    """The related rows a card or a list row shows, fetched in a constant number of queries, with what the
+    Sales Systems SLA badge needs (annotated in the same query)."""
+    from sales_systems.selectors import issues_with_sla
+
+    return issues_with_sla(
+        issues.select_related("requester", "assignee", "milestone").prefetch_related(
+            Prefetch("labels", queryset=Label.objects.order_by("name"))
+        )
     )
 
 
@@ -244,8 +249,10 @@ class Board:
 
 
 def issue_sla(issue: Issue):
-    """The SLA badge of a card: None until the Sales Systems fast-track SLAs exist (issue 7 fills this in)."""
-    return None
+    """The Sales Systems fast-track SLA badge of a card or list row, or None where no SLA applies."""
+    from sales_systems.selectors import systems_sla
+
+    return systems_sla(issue)
 
 
 def board_issues(user, filters: BoardFilters, *, current_milestone=None) -> QuerySet[Issue]:

@@ -34,6 +34,17 @@ class Sla:
     def label(self) -> str:
         return {"ok": "SLA", "due": "SLA due soon", "breached": "SLA breached"}[self.state]
 
+    # What the board card and the list row show.
+    text = label
+
+    @property
+    def css_class(self) -> str:
+        return {"ok": "ok", "due": "warn", "breached": "danger"}[self.state]
+
+    @property
+    def title(self) -> str:
+        return f"Sales Systems fast-track SLA: due {self.due:%a %d %b %H:%M}"
+
 
 def sla_for(
     fast_track: str, requested_at: datetime.datetime | None, now: datetime.datetime, actioned: bool = False

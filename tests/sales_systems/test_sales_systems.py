@@ -173,3 +173,20 @@ def test_queue_runs_constant_queries(client, prio_labels, ic_user, django_assert
     with django_assert_num_queries(4):
         response = client.get("/sales-systems/")
     assert response.content.decode().count("SLA") >= count
+
+
+def test_breached_sla_shows_on_the_board_and_in_the_list(client, prio_labels, ic_user):
+    from requests_app.models import IssueEvent
+
+    issue = make_request(prio_labels, ic_user, title="Old permission set", fast=FastTrack.PERMISSION_SET)
+    IssueEvent.objects.filter(issue=issue, new_value=PRIO_ORDER[0]).update(
+        at=datetime.datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+    )
+    fresh = make_request(prio_labels, ic_user, title="Fresh permission set", fast=FastTrack.PERMISSION_SET)
+    client.force_login(ic_user)
+    for url in ["/board/?milestone=any", "/issues/"]:
+        page = client.get(url).content.decode()
+        assert page.count("SLA breached") == 1, url
+        assert f"#{fresh.pk}" in page
+    board = client.get("/board/?milestone=any").content.decode()
+    assert 'class="badge sla danger"' in board
