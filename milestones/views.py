@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 from milestones import selectors, services
 from milestones.forms import HandbookMRForm, RolloverReasonForm
 from milestones.models import Milestone, RolloverStatus
+from mktgops_portal.spreadsheet import spreadsheet_text
 from requests_app.models import Stage
 from requests_app.roles import user_is_manager, user_is_mktgops
 from requests_app.selectors import issue_get_for_user, issue_permissions
@@ -189,12 +190,12 @@ def milestone_report_csv(request, pk):
         writer.writerow(
             [
                 row.issue.pk,
-                _csv_safe(row.title),
+                spreadsheet_text(row.title),
                 row.came_in,
                 row.outcome,
                 row.assignee.get_username() if row.assignee else "",
                 Stage(row.issue.stage).label,
-                _csv_safe(row.reason) if row.visible else ("(hidden)" if row.reason else ""),
+                spreadsheet_text(row.reason) if row.visible else ("(hidden)" if row.reason else ""),
                 row.reason_by.get_username() if row.reason_by else "",
                 row.times_rolled,
                 "yes" if row.chronic else "",
@@ -204,8 +205,3 @@ def milestone_report_csv(request, pk):
             ]
         )
     return response
-
-
-def _csv_safe(value: str) -> str:
-    # Spreadsheet formula injection: a cell starting with = + - @ is read as a formula.
-    return f"'{value}" if value[:1] in ("=", "+", "-", "@") else value

@@ -10,26 +10,12 @@ from django.utils import timezone
 
 from labels.models import InitialSource, Label, LabelKind, SourceStatus
 from labels.selectors import labels_attachable
+from labels.taxonomy import TOOL_NAMES
 from milestones.selectors import milestones_open_for_planning
 from requests_app import list_import
 from requests_app.models import RequestType, Stage
 from requests_app.pii import personal_data_found
 from requests_app.selectors import initial_source_statuses, mktgops_members
-
-# The handbook's tech-stack tools; their labels are what a bug request's "affected tools" attaches.
-TOOL_LABEL_NAMES = [
-    "Marketo",
-    "Bizible",
-    "Demandbase",
-    "Drift",
-    "LeanData",
-    "LinkedIn Sales Navigator",
-    "Outreach-io",
-    "PathFactory",
-    "ZoomInfo",
-    "Smartling",
-    "On24",
-]
 
 CONFIDENTIAL_HELP = (
     "Tick this when the request holds personal data (names, e-mail addresses, phone numbers, screenshots of "
@@ -135,7 +121,7 @@ class BugRequestForm(RequestForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["affected_tools"].queryset = Label.objects.filter(
-            Q(kind=LabelKind.TOOL) | Q(name__in=TOOL_LABEL_NAMES)
+            Q(kind=LabelKind.TOOL) | Q(name__in=TOOL_NAMES)
         ).order_by("name")
 
     def labels(self) -> list[str]:

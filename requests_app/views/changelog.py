@@ -6,6 +6,7 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from mktgops_portal.spreadsheet import spreadsheet_text
 from requests_app.selectors import CHANGELOG_LABELS, changelog_entries
 
 
@@ -33,15 +34,10 @@ def changelog_csv(request):
                 _month(issue),
                 timezone.localtime(issue.completed_at).isoformat() if issue.completed_at else "",
                 issue.pk,
-                _csv_safe(issue.title),
+                spreadsheet_text(issue.title),
                 "; ".join(names),
                 issue.assignee.get_username() if issue.assignee else "",
                 issue.web_url,
             ]
         )
     return response
-
-
-def _csv_safe(value: str) -> str:
-    # A cell starting with = + - @ is a formula in a spreadsheet; quote it so it stays text.
-    return f"'{value}" if value[:1] in ("=", "+", "-", "@") else value

@@ -58,3 +58,11 @@ def test_changelog_csv_has_month_and_labels(client, completed_changelog, ic_user
     by_title = {row["title"]: row for row in rows}
     assert by_title["New SFDC field"]["labels"] == "SMOps/Systems - Changelog"
     assert by_title["New SFDC field"]["month"]
+
+
+@pytest.mark.parametrize("title", ['=HYPERLINK("http://x")', "+1", "-2", "@SUM(A1)"])
+def test_changelog_csv_keeps_formulas_as_text(client, ic_user, title):
+    from mktgops_portal.spreadsheet import spreadsheet_text
+
+    assert spreadsheet_text(title) == f"'{title}"
+    assert spreadsheet_text("Plain title") == "Plain title"

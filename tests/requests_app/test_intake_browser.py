@@ -1,7 +1,5 @@
 """The "done when" walk in a real browser: file requests, fix a refused CSV, find it, an IC moves it, mail goes out."""
 
-import os
-
 import pytest
 from django.core import mail
 
@@ -10,26 +8,6 @@ from tests import factories
 from tests.requests_app.conftest import csv_bytes, lead
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-@pytest.fixture
-def browser(chromium_path):
-    playwright = pytest.importorskip("playwright.sync_api")
-    # Playwright's sync API runs an event loop in this thread; the test's own ORM calls are still synchronous.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium_path, headless=True, args=ARGS)
-        yield browser
-        browser.close()
-    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
 def sign_in(browser, live_server, username, width=1280):
