@@ -61,7 +61,7 @@ def test_changelog_csv_has_month_and_labels(client, completed_changelog, ic_user
 
 
 @pytest.mark.parametrize("title", ['=HYPERLINK("http://x")', "+1", "-2", "@SUM(A1)"])
-def test_changelog_csv_keeps_formulas_as_text(client, ic_user, title):
+def test_spreadsheet_text_keeps_formulas_as_text(title):
     from mktgops_portal.spreadsheet import spreadsheet_text
 
     assert spreadsheet_text(title) == f"'{title}"
