@@ -16,3 +16,6 @@ SLACK_RETRY_BACKOFF_SECONDS = 0
 SITE_URL = "http://testserver"
 PRIVATE_MEDIA_ROOT = VAR_DIR / "test-private"  # noqa: F405
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405
+# Threads in tests (live server, concurrency tests, the Celery test worker) must not keep connections
+# open past their work, or the test database cannot be dropped at the end.
+DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
