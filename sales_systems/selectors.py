@@ -35,6 +35,8 @@ def systems_queue(step: str | None = None) -> QuerySet[Issue]:
 
 def systems_sla(issue: Issue, now=None) -> Sla | None:
     """The SLA badge for an issue annotated by `systems_queue` or `issues_with_sla`."""
+    if not hasattr(issue, "prio"):
+        return None  # not read with the SLA annotations: don't look the request up row by row
     fast_track = getattr(getattr(issue, "systems_request", None), "fast_track", "")
     prio = getattr(issue, "prio", None)
     requested = getattr(issue, "requested_at", None) if prio else None
