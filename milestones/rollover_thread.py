@@ -51,7 +51,11 @@ def issue_line(issue: MovedIssue) -> str:
     else:
         label = f"#{issue.issue_id} {_cut(issue.title, TITLE_CHARS)}"
     label = slack_escape(label).replace("|", "¦")
-    if issue.reason:
+    if issue.reason and issue.confidential:
+        why = "_reason given on the issue_"  # a confidential issue's reason may hold personal data too
+        if issue.reason_by:
+            why += f" (by @{slack_escape(issue.reason_by)})"
+    elif issue.reason:
         why = f"_{slack_escape(_cut(issue.reason, REASON_CHARS))}_"
         if issue.reason_by:
             why += f" (reason from @{slack_escape(issue.reason_by)})"

@@ -109,8 +109,9 @@ def test_rollover_thread_in_the_outbox_has_one_parent_and_replies_grouped_by_ass
     assert "jane.doe@example.com" not in everything  # confidential titles are masked
     assert f"#{ended.moving[-1].pk} (confidential)" in everything
     assert "no reason given" in everything
-    assert "Vendor file late" in everything
-    assert "reason from @max" in everything
+    assert "Vendor file late" not in everything  # a confidential issue's reason stays on the issue
+    assert "reason given on the issue_ (by @max)" in everything
+    assert "reason from @" in everything
 
 
 def test_running_a_finished_rollover_again_changes_nothing(ended):
@@ -254,3 +255,17 @@ def test_moving_thousands_of_issues_is_batched_not_queries_per_issue(db):
     # Batches only (SQLite allows 999 parameters a statement, PostgreSQL far more): never a query per issue.
     assert len(queries) < 2500 / 25
     assert RolloverEntry.objects.count() == 2500
+
+
+def test_a_confidential_issues_reason_stays_out_of_slack(db):
+    from milestones.rollover_thread import MovedIssue, issue_line
+
+    moved = MovedIssue(
+        issue_id=7, title="Import for jane@example.com", confidential=True, stage_short="04: In Progress",
+        url="http://testserver/issues/7/", assignee_key="ivy", assignee_name="Ivy",
+        reason="Waiting on jane@example.com to resend the file", reason_by="ivy",
+    )  # fmt: skip
+    line = issue_line(moved)
+    assert "jane@example.com" not in line
+    assert "reason given on the issue" in line
+    assert "#7 (confidential)" in line
