@@ -7,7 +7,7 @@ from django.views.decorators.http import require_POST
 
 from labels.services import PRIO_ORDER, LabelError
 from requests_app.roles import user_is_mktgops
-from requests_app.selectors import issue_get_for_user
+from requests_app.selectors import issue_get_visible
 from sales_systems import selectors, services
 from sales_systems.models import FastTrack
 
@@ -33,7 +33,7 @@ def queue(request):
 
 
 def _issue_or_404(request, pk):
-    issue = issue_get_for_user(request.user, pk)
+    issue = issue_get_visible(request.user, pk)
     if issue is None:
         raise Http404("No such issue.")
     if not user_is_mktgops(request.user):
