@@ -19,3 +19,7 @@ STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.s
 # Threads in tests (live server, concurrency tests, the Celery test worker) must not keep connections
 # open past their work, or the test database cannot be dropped at the end.
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
+# The same session store on every machine, so pinned query counts hold with and without REDIS_URL; the
+# Redis-backed session store has its own test.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
