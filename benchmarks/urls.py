@@ -9,18 +9,14 @@ def ping(request):
     return JsonResponse({"ok": True})
 
 
-def me(request):
-    return JsonResponse({"ok": True, "user": request.user.pk})
-
-
 @api_view(["GET"])
-def api_me(request):
+def signed_in_ping(request):
+    """The floor of every signed-in API request (DRF, session and user read), for context beside the ping."""
     return Response({"ok": True, "user": request.user.pk})
 
 
 urlpatterns = [
     path("bench/ping/", ping),
-    path("bench/me/", me),
-    path("bench/api-me/", api_me),
+    path("bench/signed-in-ping/", signed_in_ping),
     path("", include("mktgops_portal.urls")),
 ]

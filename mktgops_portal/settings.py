@@ -126,9 +126,6 @@ PRIVATE_MEDIA_ROOT = Path(env("PRIVATE_MEDIA_ROOT", default=str(VAR_DIR / "priva
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 
-# Django's backend, with the user's MktgOps roles read in the same query as the user.
-AUTHENTICATION_BACKENDS = ["requests_app.auth_backends.RoleAwareModelBackend"]
-
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"

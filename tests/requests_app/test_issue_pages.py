@@ -103,9 +103,9 @@ def test_list_runs_a_constant_number_of_queries(client, ic_user, taxonomy, djang
         issue.labels.add(taxonomy["Marketo"], taxonomy["MktgOps - bug"])
     client.force_login(ic_user)
     client.get("/issues/")  # warm the session
-    # session, user with roles, count, page, labels prefetch, label/milestone/assignee pickers, and the
+    # session, user, groups, count, page, labels prefetch, label/milestone/assignee pickers, and the
     # filter's label and milestone lookups
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(10):
         response = client.get("/issues/?label=Marketo&sort=title")
     assert response.status_code == 200
     assert len(response.context["page"].object_list) == min(count, 25)
@@ -405,9 +405,9 @@ def test_page_runs_a_constant_number_of_queries(client, ic_user, taxonomy, djang
         IssueTransition.objects.create(issue=issue, by=ic_user, from_stage="00", to_stage="02")
     client.force_login(ic_user)
     client.get(f"/issues/{issue.pk}/")
-    # session, user with roles, issue, labels, 3 timeline, checklist, attachments, pickers (assignee, milestone,
+    # session, user, groups, issue, labels, 3 timeline, checklist, attachments, pickers (assignee, milestone,
     # business owner, labels) and the milestone the issue is in
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(14):
         response = client.get(f"/issues/{issue.pk}/")
     assert len(response.context["timeline"]) == 3 * count
 
