@@ -6,6 +6,7 @@ from requests_app.serializers import LabelSerializer
 
 
 class LabelViewSet(viewsets.ReadOnlyModelViewSet):
+    lookup_value_regex = "[0-9]+"  # ids only: anything else is a 404, not a failed query
     serializer_class = LabelSerializer
     queryset = Label.objects.none()
     pagination_class = None

@@ -14,6 +14,7 @@ from requests_app.serializers import MilestoneSerializer
 
 
 class MilestoneViewSet(viewsets.ReadOnlyModelViewSet):
+    lookup_value_regex = "[0-9]+"  # ids only: anything else is a 404, not a failed query
     serializer_class = MilestoneSerializer
     queryset = Milestone.objects.none()
 

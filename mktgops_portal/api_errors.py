@@ -1,4 +1,4 @@
-"""API errors always answer with a JSON `detail`; domain refusals map to 403/409."""
+"""API errors always answer with a JSON `detail`; domain refusals map to 404/403/409."""
 
 from rest_framework import status
 from rest_framework.response import Response
@@ -6,10 +6,12 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from labels.services import LabelError
 from milestones.services import MilestoneError
-from requests_app.services import IssueError, IssueMoveForbidden, IssueMoveRefused
+from requests_app.services import IssueError, IssueMoveForbidden, IssueMoveRefused, IssueNotFound
 
 
 def exception_handler(exc, context):
+    if isinstance(exc, IssueNotFound):
+        return Response({"detail": str(exc)}, status=status.HTTP_404_NOT_FOUND)
     if isinstance(exc, IssueMoveForbidden):
         return Response({"detail": str(exc)}, status=status.HTTP_403_FORBIDDEN)
     if isinstance(exc, IssueMoveRefused | MilestoneError):

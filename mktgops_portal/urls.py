@@ -20,3 +20,6 @@ urlpatterns = [
     path("slack/", include("slack_messages.urls")),
     path("board/", include("requests_app.urls_board")),
 ]
+
+handler404 = "mktgops_portal.error_pages.page_not_found"
+handler500 = "mktgops_portal.error_pages.server_error"

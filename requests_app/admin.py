@@ -171,7 +171,7 @@ class IssueAdmin(admin.ModelAdmin):
         moved = 0
         for issue in issues:
             try:
-                issue_move(issue=issue, to_stage=to_stage, by=request.user, reason=reason)
+                issue_move(issue_id=issue.pk, to_stage=to_stage, by=request.user, reason=reason)
             except IssueError as exc:
                 self.message_user(request, str(exc), level=messages.ERROR)
             else:

@@ -19,6 +19,7 @@ from requests_app.serializers import (
 
 
 class IssueViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    lookup_value_regex = "[0-9]+"  # ids only: anything else is a 404, not a failed query
     serializer_class = IssueSerializer
     filterset_class = IssueFilter
     http_method_names = ["get", "post", "patch", "head", "options"]
@@ -55,20 +56,18 @@ class IssueViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         responses={
             200: IssueSerializer,
             403: OpenApiResponse(description="The user may not move this issue."),
+            404: OpenApiResponse(description="No issue with this id is visible to the user."),
             409: OpenApiResponse(description="The move is not allowed; `detail` says why."),
         },
     )
     @action(detail=True, methods=["post"])
     def move(self, request, pk=None):
-        # The bare row answers "may this user see it" (404 otherwise); the move re-reads it under a lock.
-        issue = selectors.issue_get_visible(request.user, self.kwargs["pk"])
-        if issue is None:
-            raise Http404("No issue with this id is visible to you.")
         data = IssueMoveSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
+        # issue_move reads the row once, locked, and answers 404 for an issue this user may not see.
         issue = services.issue_move(
-            issue=issue,
+            issue_id=self.kwargs["pk"],
             to_stage=v["stage"],
             by=request.user,
             reason=v.get("reason", ""),

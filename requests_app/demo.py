@@ -392,7 +392,7 @@ def _history_create(users: dict, ms: DemoMilestones) -> None:
         issue = issue_create(requester=users["jordan"], title=title, description=f"{title}.\n\nFiled for planning.",
                              request_type=RequestType.PROCESS_CHANGE)  # fmt: skip
         issue_update(issue=issue, by=ic, assignee=ic, milestone=ms.current)
-        issue_move(issue=issue, to_stage=Stage.IN_PROGRESS, by=ic)
+        issue_move(issue_id=issue.pk, to_stage=Stage.IN_PROGRESS, by=ic)
         issue_update(issue=issue, by=ic, milestone=milestone)
         _backdate(issue, _at(milestone.start_date, 9) - datetime.timedelta(days=3), _at(milestone.start_date, 15))
         placed.append((issue, done_in, ic))
@@ -403,7 +403,7 @@ def _history_create(users: dict, ms: DemoMilestones) -> None:
             issue.refresh_from_db()
             if done_in == back:
                 with _stamped(_at(milestone.due_date - datetime.timedelta(days=2), 14)):
-                    issue_move(issue=issue, to_stage=Stage.COMPLETED, by=ic, reason="Done and verified.")
+                    issue_move(issue_id=issue.pk, to_stage=Stage.COMPLETED, by=ic, reason="Done and verified.")
                     issue_close(issue=issue, by=ic)
             elif issue.milestone_id == milestone.pk and issue.title in HISTORY_REASONS and back <= 1:
                 with _stamped(_at(milestone.due_date - datetime.timedelta(days=1), 11)):
@@ -501,7 +501,7 @@ def _issue_build(spec: Spec, index: int, users: dict, ms: DemoMilestones) -> Iss
         pass
     elif plan == "01":
         comment_create(issue=issue, author=ic, body=f"Thanks for the request! {spec.reason}")
-        issue_move(issue=issue, to_stage=Stage.NEEDS_INFO, by=ic, reason=spec.reason)
+        issue_move(issue_id=issue.pk, to_stage=Stage.NEEDS_INFO, by=ic, reason=spec.reason)
     elif plan == "02":
         _ready(issue, ic)
         if (spec.weight or 0) >= 21:
@@ -522,25 +522,25 @@ def _issue_build(spec: Spec, index: int, users: dict, ms: DemoMilestones) -> Iss
 
 def _ready(issue: Issue, ic) -> None:
     comment_create(issue=issue, author=ic, body="Acknowledged; gathering requirements before we slot it.")
-    issue_move(issue=issue, to_stage=Stage.READY, by=ic)
+    issue_move(issue_id=issue.pk, to_stage=Stage.READY, by=ic)
 
 
 def _assigned(issue: Issue, ic, spec: Spec, milestone: Milestone) -> None:
     _ready(issue, ic)
     issue_update(issue=issue, by=ic, assignee=ic, milestone=milestone, weight=spec.weight)
-    issue_move(issue=issue, to_stage=Stage.ASSIGNED, by=ic)
+    issue_move(issue_id=issue.pk, to_stage=Stage.ASSIGNED, by=ic)
 
 
 def _in_progress(issue: Issue, ic, spec: Spec, ms: DemoMilestones) -> None:
     _ready(issue, ic)
     issue_update(issue=issue, by=ic, assignee=ic, milestone=ms.current, weight=spec.weight)
-    issue_move(issue=issue, to_stage=Stage.IN_PROGRESS, by=ic)
+    issue_move(issue_id=issue.pk, to_stage=Stage.IN_PROGRESS, by=ic)
     comment_create(issue=issue, author=ic, body="Picked this up; building it in the sandbox first.")
 
 
 def _review(issue: Issue, ic, requester) -> None:
     issue_update(issue=issue, by=ic, business_owner=requester)
-    issue_move(issue=issue, to_stage=Stage.REVIEW, by=ic)
+    issue_move(issue_id=issue.pk, to_stage=Stage.REVIEW, by=ic)
     comment_create(
         issue=issue, author=ic,
         body=f"Demoed on our call. @{requester.username}, please review and sign off when you're happy.",
@@ -551,7 +551,7 @@ def _signed_off(issue: Issue, ic, requester) -> None:
     _review(issue, ic, requester)
     comment_create(issue=issue, author=requester, body="Looks great, signing off.")
     issue_sign_off(issue=issue, by=requester)
-    issue_move(issue=issue, to_stage=Stage.READY_TO_DEPLOY, by=ic)
+    issue_move(issue_id=issue.pk, to_stage=Stage.READY_TO_DEPLOY, by=ic)
 
 
 def _blocked(issue: Issue, ic, spec: Spec, ms: DemoMilestones, requester) -> None:
@@ -566,7 +566,7 @@ def _blocked(issue: Issue, ic, spec: Spec, ms: DemoMilestones, requester) -> Non
         _in_progress(issue, ic, spec, ms)
         _review(issue, ic, requester)
     comment_create(issue=issue, author=ic, body=f"Blocked: {spec.reason}")
-    issue_move(issue=issue, to_stage=Stage.BLOCKED, by=ic, reason=spec.reason)
+    issue_move(issue_id=issue.pk, to_stage=Stage.BLOCKED, by=ic, reason=spec.reason)
 
 
 def _worked(issue: Issue, ic, spec: Spec, ms: DemoMilestones, requester) -> None:
@@ -578,13 +578,15 @@ def _worked(issue: Issue, ic, spec: Spec, ms: DemoMilestones, requester) -> None
         return
     if plan == "ended_blocked":
         comment_create(issue=issue, author=ic, body=f"Blocked: {spec.reason}")
-        issue_move(issue=issue, to_stage=Stage.BLOCKED, by=ic, reason=spec.reason)
+        issue_move(issue_id=issue.pk, to_stage=Stage.BLOCKED, by=ic, reason=spec.reason)
     if plan in ("08", "closed_current", "ended_completed", "closed_ended", "closed_old"):
         if plan in ("08", "closed_ended") and issue.pk % 2:
             _signed_off(issue, ic, requester)
-            issue_move(issue=issue, to_stage=Stage.COMPLETED, by=ic)
+            issue_move(issue_id=issue.pk, to_stage=Stage.COMPLETED, by=ic)
         else:
-            issue_move(issue=issue, to_stage=Stage.COMPLETED, by=ic, reason="Deployed and verified in production.")
+            issue_move(
+                issue_id=issue.pk, to_stage=Stage.COMPLETED, by=ic, reason="Deployed and verified in production."
+            )
     # The services only take an open milestone, not a date: put the issue back where it was worked.
     if plan.startswith("ended") or plan == "closed_ended":
         issue_update(issue=issue, by=ic, milestone=ms.ended)

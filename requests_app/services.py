@@ -11,7 +11,7 @@ from milestones.services import milestone_membership_change
 from requests_app import models as m
 from requests_app.models import Comment, EventKind, Issue, IssueEvent, IssueTransition, RequestType, Stage
 from requests_app.roles import user_is_manager, user_is_mktgops
-from requests_app.selectors import EPIC_WEIGHT, issue_closed_in_previous_milestone, issue_column
+from requests_app.selectors import EPIC_WEIGHT, issue_closed_in_previous_milestone, issue_column, issues_visible_to
 
 User = get_user_model()
 
@@ -22,6 +22,13 @@ POSITION_GAP = 1 << 16
 
 class IssueError(Exception):
     """A change the rules refuse. The message says why and what would make it allowed."""
+
+
+NOT_FOUND = "No issue with this id is visible to you."
+
+
+class IssueNotFound(IssueError):
+    """Missing, or hidden from the user (the two answer alike)."""
 
 
 class IssueMoveRefused(IssueError):
@@ -126,7 +133,7 @@ def _check_move(issue: Issue, to_stage: str, by, reason: str):
 @transaction.atomic
 def issue_move(
     *,
-    issue: Issue,
+    issue_id: int,
     to_stage: str,
     by,
     reason: str = "",
@@ -135,26 +142,33 @@ def issue_move(
     after_id: int | None = None,
     before_id: int | None = None,
 ) -> Issue:
-    """Move `issue` to `to_stage` through its FSM transition, log it, and place it at `position`.
+    """Move issue `issue_id` to `to_stage` through its FSM transition, log it, and place it at `position`.
 
     `position` is an index in the full column (the API). A filtered board column cannot know that
     index, so it says which cards the issue was dropped between instead: `after_id` (the card
     above) and/or `before_id` (the card below); they win over `position`.
-    The row is locked first so two people moving the same card serialise: the second sees the
+    The row is read once, locked, so two people moving the same card serialise: the second sees the
     first one's stage and is refused (or told it changed, when it says which stage it expected).
+    An issue `by` may not see is `IssueNotFound`, as a missing one is: its existence does not leak.
     """
     if to_stage not in Stage.values:
         raise IssueMoveRefused(f"Unknown stage {to_stage!r}; stages are {', '.join(Stage.values)}.")
     # Who may move comes first: a requester is told "not yours to move" (403), not why the move is invalid.
     if not user_is_mktgops(by):
+        if not issues_visible_to(by).filter(pk=issue_id).exists():
+            raise IssueNotFound(NOT_FOUND)
         raise IssueMoveForbidden("Only MktgOps team members can move issues between stages.")
-    # One query locks the row and reads what the guards (milestone), the planning events (assignee,
-    # milestone) and the callers' responses (requester) look at; `of=("self",)` locks the issue row alone.
-    issue = (
-        Issue.objects.select_for_update(of=("self",))
-        .select_related("requester", "assignee", "milestone")
-        .get(pk=issue.pk)
-    )
+    # One query checks visibility, locks the row and reads what the guards (milestone), the planning events
+    # (assignee, milestone) and the callers' responses (requester) look at; `of=("self",)` locks the issue alone.
+    try:
+        issue = (
+            issues_visible_to(by)
+            .select_for_update(of=("self",))
+            .select_related("requester", "assignee", "milestone")
+            .get(pk=issue_id)
+        )
+    except Issue.DoesNotExist:
+        raise IssueNotFound(NOT_FOUND) from None
     if expected_stage is not None and issue.stage != expected_stage:
         raise IssueMoveConflict(f"#{issue.pk} was moved by someone else: it is now in {_stage_name(issue.stage)}.")
     reason = (reason or "").strip()

@@ -171,25 +171,29 @@ def _refuse(request, status: int, detail: str, **extra):
 @require_POST
 def board_move(request, pk):
     """Move or reorder a card: JSON for the board's script, a redirect with a message without it."""
-    # The bare row answers "may this user see it" (404 otherwise); the move re-reads it under a lock.
-    issue = selectors.issue_get_visible(request.user, pk)
-    if issue is None:
-        return _refuse(request, 404, "No issue with this id is visible to you.")
     form = BoardMoveForm(request.POST)
     if not form.is_valid():
         detail = " ".join(f"{field}: {' '.join(errs)}" for field, errs in form.errors.items())
         return _refuse(request, 400, detail)
     data = form.cleaned_data
     to_stage = data["stage"]
-    if (
-        to_stage == Stage.NEEDS_INFO
-        and issue.stage != to_stage
-        and not data["reason"].strip()
-        and selectors.issue_permissions(request.user, issue).can_move
-    ):
-        # The issue page asks the same: the requester is e-mailed the question, so an empty one is no use.
-        return _refuse(request, 400, MoveForm.REASON_REQUIRED[Stage.NEEDS_INFO], stage=issue.stage)
-    sign_off = data["sign_off"] and to_stage == Stage.READY_TO_DEPLOY and issue.signed_off_at is None
+    asks_sign_off = data["sign_off"] and to_stage == Stage.READY_TO_DEPLOY
+    issue = None
+    if to_stage == Stage.NEEDS_INFO or asks_sign_off:
+        # These two look at the issue first (its stage; whether it is signed off). A plain drop does not:
+        # issue_move reads the row once, locked, and answers for visibility itself.
+        issue = selectors.issue_get_visible(request.user, pk)
+        if issue is None:
+            return _refuse(request, 404, services.NOT_FOUND)
+        if (
+            to_stage == Stage.NEEDS_INFO
+            and issue.stage != to_stage
+            and not data["reason"].strip()
+            and selectors.issue_permissions(request.user, issue).can_move
+        ):
+            # The issue page asks the same: the requester is e-mailed the question, so an empty one is no use.
+            return _refuse(request, 400, MoveForm.REASON_REQUIRED[Stage.NEEDS_INFO], stage=issue.stage)
+    sign_off = asks_sign_off and issue.signed_off_at is None
     try:
         # Sign-off and move commit together: a refused move does not leave a sign-off behind. A plain move
         # is its own transaction (issue_move is atomic).
@@ -197,7 +201,7 @@ def board_move(request, pk):
             if sign_off:
                 services.issue_sign_off(issue=issue, by=request.user)
             issue = services.issue_move(
-                issue=issue,
+                issue_id=pk,
                 to_stage=to_stage,
                 by=request.user,
                 reason=data["reason"],
@@ -205,6 +209,8 @@ def board_move(request, pk):
                 after_id=data["after_id"],
                 before_id=data["before_id"],
             )
+    except services.IssueNotFound as exc:
+        return _refuse(request, 404, str(exc))
     except services.IssueMoveForbidden as exc:
         return _refuse(request, 403, str(exc))
     except services.IssueMoveRefused as exc:

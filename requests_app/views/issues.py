@@ -184,7 +184,7 @@ def _run(request, issue, name: str, data: dict):
         services.comment_create(issue=issue, author=user, body=data["body"])
     elif name == "move":
         services.issue_move(
-            issue=issue, to_stage=data["to_stage"], by=user, reason=data["reason"], expected_stage=issue.stage
+            issue_id=issue.pk, to_stage=data["to_stage"], by=user, reason=data["reason"], expected_stage=issue.stage
         )
     elif name == "triage":
         services.issue_update(

@@ -20,7 +20,7 @@ def hb_update(db):
 
 def complete(issue, ic, execute_callbacks):
     with execute_callbacks(execute=True):
-        issue_move(issue=issue, to_stage="08", by=ic)
+        issue_move(issue_id=issue.pk, to_stage="08", by=ic)
     return IssueTransition.objects.get(issue=issue, to_stage="08")
 
 
@@ -74,7 +74,7 @@ def test_other_moves_post_nothing(hb_update, ic_user, django_capture_on_commit_c
     issue = f.IssueFactory(stage="04", assignee=ic_user, milestone=f.current_milestone())
     labels_attach(issue=issue, labels=[hb_update], by=ic_user)
     with django_capture_on_commit_callbacks(execute=True):
-        issue_move(issue=issue, to_stage="07", by=ic_user, reason="Waiting on Legal")
+        issue_move(issue_id=issue.pk, to_stage="07", by=ic_user, reason="Waiting on Legal")
     assert not SlackOutboxMessage.objects.exists()
 
 
@@ -84,7 +84,7 @@ def test_completing_again_after_a_reopen_posts_again(
     issue = f.IssueFactory(stage="04", assignee=ic_user, milestone=f.current_milestone())
     labels_attach(issue=issue, labels=[hb_update], by=ic_user)
     complete(issue, ic_user, django_capture_on_commit_callbacks)
-    issue_move(issue=issue, to_stage="04", by=manager_user)
+    issue_move(issue_id=issue.pk, to_stage="04", by=manager_user)
     with django_capture_on_commit_callbacks(execute=True):
-        issue_move(issue=issue, to_stage="08", by=ic_user)
+        issue_move(issue_id=issue.pk, to_stage="08", by=ic_user)
     assert SlackOutboxMessage.objects.count() == 4

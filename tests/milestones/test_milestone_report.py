@@ -155,7 +155,7 @@ def test_moving_back_to_ready_records_removal(db, ic_user):
     current = f.current_milestone()
     issue = f.IssueFactory(stage="03", assignee=ic_user)
     issue_update(issue=issue, by=ic_user, milestone=f.future_milestone())
-    issue_move(issue=issue, to_stage="02", by=ic_user)
+    issue_move(issue_id=issue.pk, to_stage="02", by=ic_user)
     stay = MilestoneMembership.objects.get(issue=issue)
     assert stay.left_how == "removed"
     assert stay.left_at is not None

@@ -33,7 +33,7 @@ def one_of_each(ic_user, requester_user):
     issue = factories.IssueFactory(requester=requester_user, title="LeanData routing for EMEA")
     issue_update(issue=issue, by=ic_user, assignee=ic_user, milestone=current,
                  labels=[Label.objects.get(name="LeanData")])  # fmt: skip
-    issue_move(issue=issue, to_stage=Stage.IN_PROGRESS, by=ic_user)
+    issue_move(issue_id=issue.pk, to_stage=Stage.IN_PROGRESS, by=ic_user)
     comment_create(issue=issue, author=ic_user, body="On it.")
     Epic.objects.create(title="Marketo consolidation", created_by=ic_user)
     return issue

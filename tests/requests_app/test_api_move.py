@@ -1,6 +1,7 @@
 """POST /api/issues/{id}/move/: the contract scripts and the board rely on."""
 
 import pytest
+from django.db import connection
 from rest_framework.test import APIClient
 
 from requests_app.models import Issue, IssueTransition, Stage
@@ -176,7 +177,6 @@ def test_reorder_writes_one_row_until_a_gap_is_used_up(api, django_assert_max_nu
     assert positions[1] - positions[0] > 1
     assert positions[2] - positions[1] > 1
     issue = Issue.objects.get(pk=column[2].pk)
-    from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     with CaptureQueriesContext(connection) as ctx:
@@ -200,3 +200,25 @@ def test_moving_a_closed_issue_answers_409(api):
     response = _move(api, issue.pk, {"stage": "02"})
     assert response.status_code == 409
     assert "closed" in response.json()["detail"]
+
+
+def test_an_id_that_is_not_a_number_answers_404_in_json(api):
+    for response in (_move(api, "abc", {"stage": "02"}), api.get("/api/issues/abc/"), api.get("/api/nowhere/")):
+        assert response.status_code == 404
+        assert response.json()["detail"]
+
+
+def test_a_move_reads_the_issue_row_once_under_its_lock(api, ic_user, django_assert_num_queries):
+    current = factories.current_milestone()
+    issue = factories.IssueFactory(stage=Stage.IN_PROGRESS, assignee=ic_user, milestone=current)
+    factories.IssueFactory(stage=Stage.REVIEW, assignee=ic_user, milestone=current)
+    # groups, savepoint, the locked read, the column's end, the update, the log row, release, the labels
+    with django_assert_num_queries(8) as captured:
+        assert _move(api, issue.pk, {"stage": "05"}).status_code == 200
+    reads_by_id = [
+        q["sql"]
+        for q in captured.captured_queries
+        if q["sql"].startswith("SELECT") and 'WHERE "requests_app_issue"."id" = ' in q["sql"]
+    ]
+    assert len(reads_by_id) == 1
+    assert ("FOR UPDATE" in reads_by_id[0]) == connection.features.has_select_for_update

@@ -270,6 +270,9 @@ def test_board_move_of_a_hidden_issue_is_not_found(client, requester_user):
     secret = factories.IssueFactory(stage=Stage.TRIAGE, confidential=True)
     client.force_login(requester_user)
     assert _move(client, secret, stage="02").status_code == 404
+    assert _move(client, secret, stage="06", sign_off="1").status_code == 404
+    secret.refresh_from_db()
+    assert (secret.stage, secret.signed_off_at) == (Stage.TRIAGE, None)
 
 
 def test_board_move_with_a_malformed_body_is_a_bad_request(ic_client):
@@ -424,3 +427,16 @@ def test_a_card_moved_to_assigned_is_counted_in_its_column(ic_client, ic_user):
     response = _move(ic_client, issue, stage="03", expected_stage="02")
     assert response.status_code == 200, response.content
     assert response.json()["counts"]["all"]["03"] == 1
+
+
+def test_a_plain_drop_reads_the_card_row_once(ic_client, ic_user):
+    current = factories.current_milestone()
+    issue = factories.IssueFactory(stage=Stage.IN_PROGRESS, assignee=ic_user, milestone=current)
+    with CaptureQueriesContext(connection) as captured:
+        assert _move(ic_client, issue, stage="05", expected_stage="04").status_code == 200
+    reads_by_id = [
+        q["sql"]
+        for q in captured.captured_queries
+        if q["sql"].startswith("SELECT") and 'WHERE "requests_app_issue"."id" = ' in q["sql"]
+    ]
+    assert len(reads_by_id) == 1

@@ -18,7 +18,7 @@ def completed_changelog(db, ic_user):
         issue = f.IssueFactory(title=title, stage="04", assignee=ic_user, milestone=current, confidential=confidential)
         labels_attach(issue=issue, labels=labels, by=ic_user)
         if complete:
-            issue_move(issue=issue, to_stage="08", by=ic_user)
+            issue_move(issue_id=issue.pk, to_stage="08", by=ic_user)
         return issue
 
     return {

@@ -33,7 +33,7 @@ def test_moving_to_completed_emails_the_requester(
         requester=requester_user, stage=Stage.IN_PROGRESS, assignee=ic_user, milestone=factories.current_milestone()
     )
     with django_capture_on_commit_callbacks(execute=True):
-        issue_move(issue=issue, to_stage=Stage.COMPLETED, by=ic_user)
+        issue_move(issue_id=issue.pk, to_stage=Stage.COMPLETED, by=ic_user)
     assert [m.subject for m in mailoutbox] == [f"MktgOps completed #{issue.pk}: {issue.title}"]
     assert "completed their part" in mailoutbox[0].body
 
@@ -42,7 +42,7 @@ def test_moving_to_completed_emails_the_requester(
 def test_other_moves_send_no_email(requester_user, ic_user, mailoutbox, django_capture_on_commit_callbacks, stage):
     issue = IssueFactory(requester=requester_user)
     with django_capture_on_commit_callbacks(execute=True):
-        issue_move(issue=issue, to_stage=stage, by=ic_user, reason="Waiting on the vendor")
+        issue_move(issue_id=issue.pk, to_stage=stage, by=ic_user, reason="Waiting on the vendor")
     assert mailoutbox == []
 
 
@@ -51,7 +51,7 @@ def test_no_email_is_sent_before_the_move_commits(
 ):
     issue = IssueFactory(requester=requester_user)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        issue_move(issue=issue, to_stage=Stage.NEEDS_INFO, by=ic_user, reason="?")
+        issue_move(issue_id=issue.pk, to_stage=Stage.NEEDS_INFO, by=ic_user, reason="?")
     assert mailoutbox == []
     assert len(callbacks) == 1
 
@@ -59,7 +59,7 @@ def test_no_email_is_sent_before_the_move_commits(
 def test_a_requester_without_an_address_gets_no_email(ic_user, mailoutbox, django_capture_on_commit_callbacks):
     issue = IssueFactory(requester=factories.requester(email=""))
     with django_capture_on_commit_callbacks(execute=True):
-        issue_move(issue=issue, to_stage=Stage.NEEDS_INFO, by=ic_user, reason="?")
+        issue_move(issue_id=issue.pk, to_stage=Stage.NEEDS_INFO, by=ic_user, reason="?")
     assert mailoutbox == []
 
 
@@ -68,7 +68,7 @@ def test_the_email_greets_the_requester_and_says_how_to_answer(
 ):
     issue = IssueFactory(requester=requester_user)
     with django_capture_on_commit_callbacks(execute=True):
-        issue_move(issue=issue, to_stage=Stage.NEEDS_INFO, by=ic_user, reason="Which list?")
+        issue_move(issue_id=issue.pk, to_stage=Stage.NEEDS_INFO, by=ic_user, reason="Which list?")
     text = mailoutbox[0].body
     assert text.startswith(f"Hello {requester_user.first_name},")
     assert "answer with a comment" in text.lower()
@@ -81,7 +81,7 @@ def test_the_email_names_who_asked_and_keeps_the_title_as_typed(
     ic = factories.ic(username="ivy2", first_name="Ivy", last_name="Chen")
     issue = IssueFactory(requester=requester_user, title="Q&A: 'Smith' <list>")
     with django_capture_on_commit_callbacks(execute=True):
-        issue_move(issue=issue, to_stage=Stage.NEEDS_INFO, by=ic, reason="Is it <the> EMEA list & more?")
+        issue_move(issue_id=issue.pk, to_stage=Stage.NEEDS_INFO, by=ic, reason="Is it <the> EMEA list & more?")
     text = mailoutbox[0].body
     assert text.split("\n")[2].startswith("Ivy Chen needs more information")
     assert "\"Q&A: 'Smith' <list>\"" in text

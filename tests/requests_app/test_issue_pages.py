@@ -120,7 +120,7 @@ def test_page_shows_description_labels_stage_milestone_weight_and_one_timeline(c
         description="### What happened\n\nThe **sync** broke.", weight=5, milestone=milestone, assignee=ic_user
     )
     issue.labels.add(taxonomy["Marketo"])
-    issue_move(issue=issue, to_stage=Stage.IN_PROGRESS, by=ic_user)
+    issue_move(issue_id=issue.pk, to_stage=Stage.IN_PROGRESS, by=ic_user)
     CommentFactory(issue=issue, author=ic_user, body="Looking at it **now**.")
     IssueEvent.objects.create(issue=issue, by=ic_user, kind=EventKind.LABEL_ADDED, new_value="Marketo")
     client.force_login(ic_user)

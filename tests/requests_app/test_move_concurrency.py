@@ -20,7 +20,7 @@ def _race(targets, issue_pk, by, *, expected_stage):
             barrier.wait(timeout=10)
             issue = Issue.objects.get(pk=issue_pk)  # both read the old stage before either writes
             barrier.wait(timeout=10)
-            issue_move(issue=issue, to_stage=to_stage, by=by, expected_stage=expected_stage)
+            issue_move(issue_id=issue.pk, to_stage=to_stage, by=by, expected_stage=expected_stage)
             results[to_stage] = "moved"
         except Exception as exc:  # the test inspects what each side got
             results[to_stage] = exc
@@ -69,7 +69,7 @@ def test_two_simultaneous_identical_moves_log_once(requires_postgres):
         try:
             stale = Issue.objects.get(pk=issue.pk)
             barrier.wait(timeout=10)
-            issue_move(issue=stale, to_stage=Stage.READY, by=ic)
+            issue_move(issue_id=stale.pk, to_stage=Stage.READY, by=ic)
             results.append("moved")
         except IssueMoveRefused as exc:
             results.append(exc)

@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from requests_app.models import BLOCKABLE, Issue, IssueTransition, Stage
-from requests_app.services import IssueMoveForbidden, IssueMoveRefused, issue_move
+from requests_app.services import IssueMoveForbidden, IssueMoveRefused, IssueNotFound, issue_move
 from tests import factories as f
 
 # fmt: off
@@ -54,7 +54,7 @@ def test_allowed_move_succeeds_and_is_logged_once(team, frm, to):
     issue = issue_ready_for(frm, to, team["ic"])
     by = team["manager"] if (frm, to) == ("08", "04") else team["ic"]
 
-    moved = issue_move(issue=issue, to_stage=to, by=by, reason="waiting on vendor" if to == "07" else "")
+    moved = issue_move(issue_id=issue.pk, to_stage=to, by=by, reason="waiting on vendor" if to == "07" else "")
 
     assert moved.stage == to
     assert Issue.objects.get(pk=issue.pk).stage == to
@@ -71,7 +71,7 @@ def test_other_moves_are_refused_with_a_message_and_change_nothing(team, frm, to
     before = Issue.objects.filter(pk=issue.pk).values().get()
 
     with pytest.raises(IssueMoveRefused) as refused:
-        issue_move(issue=issue, to_stage=to, by=team["manager"], reason="a reason")
+        issue_move(issue_id=issue.pk, to_stage=to, by=team["manager"], reason="a reason")
 
     message = str(refused.value)
     assert f"#{issue.pk}" in message
@@ -95,7 +95,7 @@ def test_the_matrix_covers_all_81_pairs():
 
 def refused(issue, to, by, reason=""):
     with pytest.raises(IssueMoveRefused) as exc:
-        issue_move(issue=issue, to_stage=to, by=by, reason=reason)
+        issue_move(issue_id=issue.pk, to_stage=to, by=by, reason=reason)
     issue.refresh_from_db()
     return str(exc.value)
 
@@ -161,13 +161,13 @@ def test_blocked_requires_a_reason(team, reason):
 @pytest.mark.parametrize("origin", [s.value for s in BLOCKABLE])
 def test_blocked_returns_to_the_stage_it_came_from(team, origin):
     issue = issue_ready_for(origin, "07", team["ic"])
-    issue = issue_move(issue=issue, to_stage="07", by=team["ic"], reason="Legal review")
+    issue = issue_move(issue_id=issue.pk, to_stage="07", by=team["ic"], reason="Legal review")
     assert issue.blocked_from == origin
 
     for other in {s.value for s in BLOCKABLE} - {origin}:
         assert "returns to the stage it came from" in refused(issue, other, team["ic"])
 
-    issue = issue_move(issue=issue, to_stage=origin, by=team["ic"])
+    issue = issue_move(issue_id=issue.pk, to_stage=origin, by=team["ic"])
     assert (issue.stage, issue.blocked_from) == (origin, "")
     reasons = list(IssueTransition.objects.filter(issue=issue).values_list("to_stage", "reason"))
     assert reasons == [("07", "Legal review"), (origin, "")]
@@ -176,24 +176,34 @@ def test_blocked_returns_to_the_stage_it_came_from(team, origin):
 def test_completed_back_to_in_progress_is_for_managers_only(team):
     issue = f.IssueFactory(stage="08", assignee=team["ic"], milestone=f.current_milestone())
     with pytest.raises(IssueMoveForbidden, match="Only a MktgOps manager"):
-        issue_move(issue=issue, to_stage="04", by=team["ic"])
+        issue_move(issue_id=issue.pk, to_stage="04", by=team["ic"])
     assert Issue.objects.get(pk=issue.pk).stage == "08"
 
-    assert issue_move(issue=issue, to_stage="04", by=team["manager"]).stage == "04"
+    assert issue_move(issue_id=issue.pk, to_stage="04", by=team["manager"]).stage == "04"
 
 
 def test_requesters_may_not_move_issues(db):
     requester = f.requester(username="rita")
     issue = f.IssueFactory(stage="00", requester=requester)
     with pytest.raises(IssueMoveForbidden, match="Only MktgOps team members"):
-        issue_move(issue=issue, to_stage="02", by=requester)
+        issue_move(issue_id=issue.pk, to_stage="02", by=requester)
     assert Issue.objects.get(pk=issue.pk).stage == "00"
+
+
+def test_a_hidden_or_missing_issue_is_not_found_rather_than_forbidden(db):
+    requester = f.requester(username="rosa")
+    secret = f.IssueFactory(stage="00", confidential=True)
+    with pytest.raises(IssueNotFound):
+        issue_move(issue_id=secret.pk, to_stage="02", by=requester)
+    with pytest.raises(IssueNotFound):
+        issue_move(issue_id=secret.pk + 1000, to_stage="02", by=f.ic())
+    assert Issue.objects.get(pk=secret.pk).stage == "00"
 
 
 @pytest.mark.parametrize(("frm", "to"), [("00", "01"), ("00", "02"), ("03", "02")])
 def test_moving_to_01_or_02_clears_assignee_and_milestone(team, frm, to):
     issue = f.IssueFactory(stage=frm, assignee=team["ic"], milestone=f.future_milestone())
-    issue = issue_move(issue=issue, to_stage=to, by=team["ic"])
+    issue = issue_move(issue_id=issue.pk, to_stage=to, by=team["ic"])
     issue.refresh_from_db()
     assert (issue.assignee, issue.milestone) == (None, None)
     assert set(issue.events.values_list("kind", flat=True)) == {"assignee_changed", "milestone_changed"}
@@ -214,11 +224,11 @@ def test_stage_label_is_derived_not_stored(db):
 def test_expected_stage_conflict_is_refused(team):
     issue = f.IssueFactory(stage="02")
     with pytest.raises(IssueMoveRefused, match="moved by someone else: it is now in MktgOps::02"):
-        issue_move(issue=issue, to_stage="07", by=team["ic"], reason="x", expected_stage="00")
+        issue_move(issue_id=issue.pk, to_stage="07", by=team["ic"], reason="x", expected_stage="00")
     assert not IssueTransition.objects.exists()
 
 
 def test_unknown_stage_is_refused(team):
     issue = f.IssueFactory(stage="00")
     with pytest.raises(IssueMoveRefused, match="Unknown stage '42'"):
-        issue_move(issue=issue, to_stage="42", by=team["ic"])
+        issue_move(issue_id=issue.pk, to_stage="42", by=team["ic"])
