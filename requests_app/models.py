@@ -69,6 +69,11 @@ def has_pending_reason(issue: "Issue") -> bool:
     return bool((issue._pending_reason or "").strip())
 
 
+def has_question_for_requester(issue: "Issue") -> bool:
+    """Moving to 01 asks the requester something: the reason is that question, e-mailed to them."""
+    return has_pending_reason(issue)
+
+
 def can_move(issue: "Issue", user) -> bool:
     return user_is_mktgops(user)
 
@@ -173,7 +178,13 @@ class Issue(FSMModelMixin, models.Model):
         return f"{settings.SITE_URL}{self.get_absolute_url()}"
 
     # One transition per allowed move of DESIGN.md. The service `issue_move` picks the method.
-    @transition(field=stage, source=Stage.TRIAGE, target=Stage.NEEDS_INFO, permission=can_move)
+    @transition(
+        field=stage,
+        source=Stage.TRIAGE,
+        target=Stage.NEEDS_INFO,
+        conditions=[has_question_for_requester],
+        permission=can_move,
+    )
     def triage_to_needs_information(self):
         self._clear_planning()
 

@@ -73,6 +73,10 @@ GUARD_MESSAGES = {
     m.in_current_milestone: ("it is not in the current milestone", "put it in the current milestone"),
     m.is_signed_off: ("the business owner has not signed off", "record the business owner's sign-off"),
     m.has_pending_reason: ("no reason was given", "say what it is waiting on"),
+    m.has_question_for_requester: (
+        "no question for the requester was given",
+        "say what information you need from the requester",
+    ),
 }
 
 

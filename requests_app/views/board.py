@@ -16,7 +16,6 @@ from django.views.decorators.http import require_GET, require_POST
 from labels.selectors import labels_attachable
 from milestones.selectors import milestone_current, milestone_list
 from requests_app import selectors, services
-from requests_app.forms import MoveForm
 from requests_app.models import RequestType, Stage
 from requests_app.roles import user_is_mktgops
 from requests_app.selectors import BoardFilters
@@ -179,20 +178,12 @@ def board_move(request, pk):
     to_stage = data["stage"]
     asks_sign_off = data["sign_off"] and to_stage == Stage.READY_TO_DEPLOY
     issue = None
-    if to_stage == Stage.NEEDS_INFO or asks_sign_off:
-        # These two look at the issue first (its stage; whether it is signed off). A plain drop does not:
-        # issue_move reads the row once, locked, and answers for visibility itself.
+    if asks_sign_off:
+        # Whether it is signed off yet decides if the sign-off is recorded with the move. A plain drop does
+        # not read first: issue_move reads the row once, locked, and answers for visibility itself.
         issue = selectors.issue_get_visible(request.user, pk)
         if issue is None:
             return _refuse(request, 404, services.NOT_FOUND)
-        if (
-            to_stage == Stage.NEEDS_INFO
-            and issue.stage != to_stage
-            and not data["reason"].strip()
-            and selectors.issue_permissions(request.user, issue).can_move
-        ):
-            # The issue page asks the same: the requester is e-mailed the question, so an empty one is no use.
-            return _refuse(request, 400, MoveForm.REASON_REQUIRED[Stage.NEEDS_INFO], stage=issue.stage)
     sign_off = asks_sign_off and issue.signed_off_at is None
     try:
         # Sign-off and move commit together: a refused move does not leave a sign-off behind. A plain move

@@ -49,6 +49,15 @@ def test_refused_move_answers_409_with_a_detail_that_says_what_to_do(api):
     assert not IssueTransition.objects.exists()
 
 
+def test_asking_for_information_without_a_question_answers_409(api):
+    issue = factories.IssueFactory(stage=Stage.TRIAGE)
+    response = _move(api, issue.pk, {"stage": "01"})
+    assert response.status_code == 409
+    assert "Say what information you need from the requester" in response.json()["detail"]
+    issue.refresh_from_db()
+    assert issue.stage == Stage.TRIAGE
+
+
 def test_move_outside_the_workflow_answers_409_listing_the_allowed_stages(api):
     issue = factories.IssueFactory(stage=Stage.TRIAGE)
     response = _move(api, issue.pk, {"stage": "06"})
@@ -142,7 +151,7 @@ def test_body_that_is_not_json_answers_400(api):
 def test_move_puts_the_issue_at_the_requested_position_of_the_target_column(api):
     column = [factories.IssueFactory(stage=Stage.NEEDS_INFO, position=(i + 1) * POSITION_GAP) for i in range(3)]
     issue = factories.IssueFactory(stage=Stage.TRIAGE)
-    response = _move(api, issue.pk, {"stage": "01", "position": 1})
+    response = _move(api, issue.pk, {"stage": "01", "position": 1, "reason": "Which list is it?"})
     assert response.status_code == 200
     order = list(Issue.objects.filter(stage=Stage.NEEDS_INFO).order_by("position", "pk").values_list("pk", flat=True))
     assert order == [column[0].pk, issue.pk, column[1].pk, column[2].pk]

@@ -384,8 +384,9 @@ def test_board_move_response_is_json_even_for_html_errors(ic_client):
 def test_board_move_to_needs_information_requires_the_question_for_the_requester(ic_client, mailoutbox):
     issue = factories.IssueFactory(stage=Stage.TRIAGE)
     response = _move(ic_client, issue, stage="01", expected_stage="00", reason="  ")
-    assert response.status_code == 400
+    assert response.status_code == 409
     assert "Say what information you need from the requester" in response.json()["detail"]
+    assert response.json()["stage"] == Stage.TRIAGE  # where the card goes back to
     issue.refresh_from_db()
     assert issue.stage == Stage.TRIAGE
     assert not IssueTransition.objects.exists()

@@ -49,12 +49,16 @@ def issue_ready_for(frm: str, to: str, ic) -> Issue:
     )
 
 
+# The moves that need words: what 07 waits on, and the question 01 asks the requester.
+REASONS = {"07": "waiting on vendor", "01": "Which list should it go to?"}
+
+
 @pytest.mark.parametrize(("frm", "to"), sorted(ALLOWED))
 def test_allowed_move_succeeds_and_is_logged_once(team, frm, to):
     issue = issue_ready_for(frm, to, team["ic"])
     by = team["manager"] if (frm, to) == ("08", "04") else team["ic"]
 
-    moved = issue_move(issue_id=issue.pk, to_stage=to, by=by, reason="waiting on vendor" if to == "07" else "")
+    moved = issue_move(issue_id=issue.pk, to_stage=to, by=by, reason=REASONS.get(to, ""))
 
     assert moved.stage == to
     assert Issue.objects.get(pk=issue.pk).stage == to
@@ -200,10 +204,20 @@ def test_a_hidden_or_missing_issue_is_not_found_rather_than_forbidden(db):
     assert Issue.objects.get(pk=secret.pk).stage == "00"
 
 
+@pytest.mark.parametrize("reason", ["", "   "])
+def test_asking_for_information_needs_the_question_for_the_requester(team, reason, mailoutbox):
+    issue = f.IssueFactory(stage="00")
+    with pytest.raises(IssueMoveRefused, match="no question for the requester was given. Say what information"):
+        issue_move(issue_id=issue.pk, to_stage="01", by=team["ic"], reason=reason)
+    assert Issue.objects.get(pk=issue.pk).stage == "00"
+    assert not IssueTransition.objects.exists()
+    assert mailoutbox == []
+
+
 @pytest.mark.parametrize(("frm", "to"), [("00", "01"), ("00", "02"), ("03", "02")])
 def test_moving_to_01_or_02_clears_assignee_and_milestone(team, frm, to):
     issue = f.IssueFactory(stage=frm, assignee=team["ic"], milestone=f.future_milestone())
-    issue = issue_move(issue_id=issue.pk, to_stage=to, by=team["ic"])
+    issue = issue_move(issue_id=issue.pk, to_stage=to, by=team["ic"], reason=REASONS.get(to, ""))
     issue.refresh_from_db()
     assert (issue.assignee, issue.milestone) == (None, None)
     assert set(issue.events.values_list("kind", flat=True)) == {"assignee_changed", "milestone_changed"}
