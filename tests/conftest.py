@@ -3,6 +3,7 @@ import shutil
 
 import pytest
 from django.conf import settings
+from django.db import connections
 
 from tests import factories
 
@@ -76,6 +77,9 @@ def browser(chromium_path, monkeypatch):
             yield chromium
         finally:
             chromium.close()
+            # The test's own queries ran while Playwright's event loop was live, on connections the usual
+            # teardown does not see; left open, they stop PostgreSQL from dropping the test database.
+            connections.close_all()
 
 
 @pytest.fixture
