@@ -1,4 +1,4 @@
-"""Render Slack mrkdwn (links, bold) as safe HTML for the outbox page."""
+"""Render Slack mrkdwn (links, bold, italics) as safe HTML for the outbox page."""
 
 import html
 import re
@@ -11,12 +11,14 @@ register = template.Library()
 
 LINK = re.compile(r"<([^<>|]+)(?:\|([^<>]*))?>")
 BOLD = re.compile(r"(?<![\w*])\*([^*\n]+)\*(?![\w*])")
+# The rollover thread sets reasons in _italics_; like Slack, snake_case words stay as they are.
+ITALIC = re.compile(r"(?<![\w_])_([^_\n]+)_(?![\w_])")
 
 
 def _text(raw: str) -> str:
     # Slack escapes &, < and > as entities; undo that, then escape for HTML.
     escaped = escape(html.unescape(raw))
-    return BOLD.sub(r"<strong>\1</strong>", escaped)
+    return ITALIC.sub(r"<em>\1</em>", BOLD.sub(r"<strong>\1</strong>", escaped))
 
 
 @register.filter

@@ -135,3 +135,20 @@ def test_on_a_phone_only_the_board_scrolls_sideways_and_the_answer_to_a_move_sta
     status.filter(has_text="Assign someone").wait_for()
     assert 0 <= status.bounding_box()["y"] < 844
     assert page.evaluate("window.scrollY") > 300  # the page is scrolled well past where the status sits
+
+
+def test_swimlanes_keep_the_stage_row_in_sight_down_to_the_last_lane(page, live_server):
+    # Lanes hide each column's own heading: without the stage row a card's stage can't be told from the screen.
+    ivy = factories.ic(username="ivy")
+    for name in ("ada", "bo", "cy"):
+        factories.IssueFactory.create_batch(5, stage=Stage.TRIAGE, assignee=factories.ic(username=name))
+    page.set_viewport_size({"width": 1366, "height": 800})
+    _sign_in(page, live_server, ivy.username)
+    page.goto(f"{live_server.url}/board/?lanes=assignee")
+
+    last_lane = page.locator(".board-lane").last
+    last_lane.locator(".board-card").last.scroll_into_view_if_needed()
+    assert last_lane.bounding_box()["y"] > 0  # scrolled past the first lanes, not just to the page's top
+    totals = page.locator(".board-totals").bounding_box()
+    assert 0 <= totals["y"] < 800
+    assert page.locator(".board-totals").inner_text().startswith("MktgOps::00: Triage")

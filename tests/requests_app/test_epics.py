@@ -63,3 +63,10 @@ def test_epic_page_hides_confidential_issues_from_requesters(client, ic_user, re
     f.IssueFactory(epic=epic, confidential=True, title="Purge PII records")
     client.force_login(requester_user)
     assert "Purge PII records" not in client.get(f"/epics/{epic.pk}/").content.decode()
+
+
+def test_epic_list_says_21_plus_may_be_promoted_as_the_handbook_does(client, requester_user):
+    # The handbook: "If an issue includes a weight of 21 or more, that issue may be promoted to an epic".
+    client.force_login(requester_user)
+    page = client.get("/epics/").content.decode()
+    assert "Issues weighted 21 or more may be promoted to epics" in page

@@ -51,3 +51,12 @@ def test_outbox_never_renders_a_script_link(db, client):
     client.force_login(f.UserFactory(is_staff=True))
     page = client.get("/slack/outbox/").content.decode()
     assert 'href="javascript' not in page
+
+
+def test_outbox_page_shows_a_rollover_reason_in_italics_as_slack_does(db, client):
+    line = "• <https://x.example/i/86|#86 lead_source> · 04 — _Waiting on the admin seat._ (reason from @priya)"
+    slack_post(channel="#mktgops", text="Priya", blocks=[{"type": "section", "text": {"type": "mrkdwn", "text": line}}])
+    client.force_login(f.UserFactory(is_staff=True))
+    page = client.get("/slack/outbox/").content.decode()
+    assert "<em>Waiting on the admin seat.</em> (reason from @priya)" in page
+    assert "#86 lead_source" in page  # snake_case is not italics
