@@ -6,7 +6,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet, prefetch_related_obje
 
 from labels.models import Label
 from milestones.selectors import milestone_current
-from requests_app.models import Issue, Stage
+from requests_app.models import Epic, Issue, Stage
 from requests_app.roles import user_is_manager, user_is_mktgops
 
 # Weight at which the handbook promotes an issue to an epic.
@@ -158,14 +158,35 @@ def epic_progress(user, epic) -> dict:
     }
 
 
-def epic_list():
-    from django.db.models import Count, Q
+def epics_visible_to(user) -> QuerySet[Epic]:
+    """A confidential epic (promoted from a confidential issue) is seen by MktgOps and by whoever may see one of
+    its confidential issues (the promoted issue's requester and assignee); the others by everyone."""
 
-    from requests_app.models import Epic
+    epics = Epic.objects.all()
+    if not getattr(user, "is_authenticated", False):
+        return epics.none()
+    if user_is_mktgops(user):
+        return epics
+    secret_seen = issues_visible_to(user).filter(confidential=True, epic__isnull=False).values("epic_id")
+    return epics.filter(Q(confidential=False) | Q(pk__in=secret_seen))
 
-    return Epic.objects.annotate(
-        issue_count=Count("issues"), done_count=Count("issues", filter=Q(issues__stage=Stage.COMPLETED))
-    ).order_by("-created_at")
+
+def epic_get_for_user(user, pk):
+    """The epic if `user` may see it; None both when it is missing and when it is hidden."""
+    return epics_visible_to(user).select_related("created_by").filter(pk=pk).first()
+
+
+def epic_list(user):
+    """The epics `user` may see with counts of their issues `user` may see (hidden ones are not counted)."""
+    visible = Q(issues__in=issues_visible_to(user))
+    return (
+        epics_visible_to(user)
+        .annotate(
+            issue_count=Count("issues", filter=visible),
+            done_count=Count("issues", filter=visible & Q(issues__stage=Stage.COMPLETED)),
+        )
+        .order_by("-created_at")
+    )
 
 
 @dataclass(frozen=True)

@@ -63,3 +63,40 @@ def test_epic_page_hides_confidential_issues_from_requesters(client, ic_user, re
     f.IssueFactory(epic=epic, confidential=True, title="Purge PII records")
     client.force_login(requester_user)
     assert "Purge PII records" not in client.get(f"/epics/{epic.pk}/").content.decode()
+
+
+def _confidential_epic(requester, ic):
+    issue = f.IssueFactory(requester=requester, weight=30, confidential=True, title="Acquire Initech quietly")
+    return issue, issue_promote_to_epic(issue=issue, by=ic)
+
+
+def test_an_epic_promoted_from_a_confidential_issue_is_hidden_from_other_requesters(
+    client, ic_user, requester_user, other_requester
+):
+    # The epic takes the issue's title and description: it is as confidential as the issue.
+    _, epic = _confidential_epic(requester_user, ic_user)
+    client.force_login(other_requester)
+    assert "Acquire Initech" not in client.get("/epics/").content.decode()
+    response = client.get(f"/epics/{epic.pk}/")
+    assert response.status_code == 404
+    assert "Acquire Initech" not in response.content.decode()
+
+
+@pytest.mark.parametrize("who", ["requester", "ic", "manager"])
+def test_a_confidential_epic_is_seen_by_those_who_see_its_issue(client, ic_user, requester_user, manager_user, who):
+    _, epic = _confidential_epic(requester_user, ic_user)
+    client.force_login({"requester": requester_user, "ic": ic_user, "manager": manager_user}[who])
+    assert "Acquire Initech" in client.get("/epics/").content.decode()
+    assert client.get(f"/epics/{epic.pk}/").status_code == 200
+
+
+def test_epic_list_counts_only_the_issues_the_user_may_see(client, ic_user, requester_user):
+    epic = issue_promote_to_epic(issue=f.IssueFactory(weight=21, title="Rebuild lead scoring"), by=ic_user)
+    f.IssueFactory(epic=epic, confidential=True, stage="08")
+    f.IssueFactory(epic=epic, confidential=True)
+    client.force_login(requester_user)
+    row = client.get("/epics/").content.decode().split("Rebuild lead scoring", 1)[1].split("</tr>", 1)[0]
+    assert "<td>1</td><td>0</td>" in row  # the public issue only: hidden ones are not counted
+    client.force_login(ic_user)
+    row = client.get("/epics/").content.decode().split("Rebuild lead scoring", 1)[1].split("</tr>", 1)[0]
+    assert "<td>3</td><td>1</td>" in row
