@@ -190,3 +190,22 @@ def test_breached_sla_shows_on_the_board_and_in_the_list(client, prio_labels, ic
         assert f"#{fresh.pk}" in page
     board = client.get("/board/?milestone=any").content.decode()
     assert 'class="badge sla danger"' in board
+
+
+@pytest.mark.parametrize(
+    "target", ["https://evil.example/phish", "//evil.example/phish", "/\\evil.example", "javascript:alert(1)"]
+)
+@pytest.mark.parametrize("action", ["advance", "fast-track"])
+def test_queue_actions_never_redirect_off_site(client, systems_issue, ic_user, action, target):
+    client.force_login(ic_user)
+    data = {"to": PRIO_ORDER[0], "fast_track": FastTrack.PERMISSION_SET, "next": target}
+    response = client.post(f"/sales-systems/{systems_issue.pk}/{action}/", data)
+    assert response.status_code == 302
+    assert response["Location"] == "/sales-systems/"
+
+
+def test_queue_actions_return_to_the_tab_they_came_from(client, systems_issue, ic_user):
+    client.force_login(ic_user)
+    data = {"to": PRIO_ORDER[0], "next": "/sales-systems/?step=requested"}
+    response = client.post(f"/sales-systems/{systems_issue.pk}/advance/", data)
+    assert response["Location"] == "/sales-systems/?step=requested"
