@@ -1,5 +1,6 @@
 """Reads: what a user may see and do, and the query shapes pages and the API use."""
 
+import re
 from dataclasses import dataclass
 
 from django.db.models import Count, Prefetch, Q, QuerySet, prefetch_related_objects
@@ -302,10 +303,21 @@ def board_issues(user, filters: BoardFilters, *, current_milestone=None) -> Quer
         issues = issues.filter(request_type=filters.request_type)
     text = filters.q.strip()
     if text:
-        number = text.lstrip("#")
+        number = issue_number(text)
         match = Q(title__icontains=text) | Q(description__icontains=text)
-        issues = issues.filter(match | Q(pk=int(number)) if number.isdigit() else match)
+        issues = issues.filter(match if number is None else match | Q(pk=number))
     return issues
+
+
+# "#123" or "123" typed in a search box. ASCII digits only ("²".isdigit() is true, int("²") fails) and at
+# most 18 of them, so the number always fits a 64-bit database integer.
+ISSUE_NUMBER = re.compile(r"#?([0-9]{1,18})")
+
+
+def issue_number(text: str) -> int | None:
+    """The issue number a search text names, or None when it is not one."""
+    match = ISSUE_NUMBER.fullmatch(text.strip())
+    return int(match.group(1)) if match else None
 
 
 def _lane_key(assignee_id) -> str:
@@ -415,7 +427,8 @@ def board_column_page(
     if filters.lanes and lane != "all":
         issues = issues.filter(assignee__isnull=True) if lane == UNASSIGNED_LANE else issues.filter(assignee_id=lane)
     if after_id is not None:
-        after = Issue.objects.filter(pk=after_id).values_list("position", flat=True).first()
+        # Only a card the user may see: paging after a hidden one must not reveal where it sits.
+        after = issues_visible_to(user).filter(pk=after_id).values_list("position", flat=True).first()
         if after is not None:
             issues = issues.filter(Q(position__gt=after) | Q(position=after, pk__gt=after_id))
     size = board_page_size(filters)

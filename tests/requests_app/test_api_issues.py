@@ -188,3 +188,10 @@ def test_healthz(db, client):
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.json()["database"] == "ok"
+
+
+@pytest.mark.parametrize("q", ["²", "#²", "9" * 30])  # "²" is a digit to str.isdigit, not to int()
+def test_search_that_is_almost_an_issue_number_is_a_text_search(people, public, q):
+    response = client_for(people["ic"]).get("/api/issues/", {"q": q})
+    assert response.status_code == 200
+    assert response.json()["count"] == 0

@@ -87,6 +87,15 @@ def test_filters_and_sort_are_kept_in_the_pagination_and_sort_links(client, ic_u
     assert [i.title for i in second.context["page"].object_list] == [f"Issue {n}" for n in range(25, 30)]
 
 
+@pytest.mark.parametrize("q", ["%C2%B2", "%23%C2%B2", "9" * 30])  # "²" is a digit to str.isdigit, not to int()
+def test_a_search_that_is_almost_an_issue_number_is_a_text_search(client, ic_user, q):
+    IssueFactory(title="Fix the x² lead score")
+    client.force_login(ic_user)
+    response = client.get(f"/issues/?q={q}")
+    assert response.status_code == 200
+    assert ("x² lead score" in body(response)) is (q == "%C2%B2")
+
+
 def test_sort_descending_and_unknown_sort_falls_back_to_newest(client, ic_user):
     a = IssueFactory(title="Alpha", weight=3)
     b = IssueFactory(title="Beta", weight=8)
