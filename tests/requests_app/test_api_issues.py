@@ -195,3 +195,9 @@ def test_search_that_is_almost_an_issue_number_is_a_text_search(people, public, 
     response = client_for(people["ic"]).get("/api/issues/", {"q": q})
     assert response.status_code == 200
     assert response.json()["count"] == 0
+
+
+def test_a_nested_field_error_has_a_readable_detail(people, public):
+    response = client_for(people["ic"]).patch(f"/api/issues/{public.pk}/", {"labels": [{"a": 1}]}, format="json")
+    assert response.status_code == 400
+    assert response.json()["detail"] == "labels: Not a valid string."
