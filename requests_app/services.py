@@ -323,7 +323,7 @@ def issue_create(
     from labels.models import Label
     from labels.services import labels_attach
 
-    title = (title or "").strip()
+    title = " ".join((title or "").split())  # one line: it heads cards, list rows, CSV cells and e-mail subjects
     if not title:
         raise IssueError("A request needs a title.")
     if request_type not in RequestType.values:
