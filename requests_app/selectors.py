@@ -172,6 +172,17 @@ def epics_visible_to(user) -> QuerySet[Epic]:
     return epics.filter(Q(confidential=False) | Q(pk__in=secret_seen))
 
 
+def issue_epic_for_user(user, issue: Issue) -> Epic | None:
+    """The epic an issue page names, when `user` may see it (no query: decided from the issue, which `user` sees).
+
+    A confidential epic is named on its confidential issues (whoever sees one of them sees the epic) and to
+    MktgOps; a public issue linked to it does not name it to the others."""
+    epic = issue.epic
+    if epic is None or not epic.confidential or issue.confidential or user_is_mktgops(user):
+        return epic
+    return None
+
+
 def epic_get_for_user(user, pk):
     """The epic if `user` may see it; None both when it is missing and when it is hidden."""
     return epics_visible_to(user).select_related("created_by").filter(pk=pk).first()

@@ -100,3 +100,18 @@ def test_epic_list_counts_only_the_issues_the_user_may_see(client, ic_user, requ
     client.force_login(ic_user)
     row = client.get("/epics/").content.decode().split("Rebuild lead scoring", 1)[1].split("</tr>", 1)[0]
     assert "<td>3</td><td>1</td>" in row
+
+
+def test_a_public_issue_in_a_confidential_epic_does_not_show_the_epic_to_others(
+    client, ic_user, requester_user, other_requester
+):
+    promoted, epic = _confidential_epic(requester_user, ic_user)
+    public = f.IssueFactory(epic=epic, title="Update the pricing page")  # linked in the admin
+    client.force_login(other_requester)
+    html = client.get(f"/issues/{public.pk}/").content.decode()
+    assert "Update the pricing page" in html
+    assert "Acquire Initech" not in html
+    client.force_login(ic_user)
+    assert "Acquire Initech" in client.get(f"/issues/{public.pk}/").content.decode()
+    client.force_login(requester_user)  # the promoted issue's requester sees the epic from its own issue
+    assert "Acquire Initech" in client.get(f"/issues/{promoted.pk}/").content.decode()
