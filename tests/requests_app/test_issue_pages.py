@@ -262,6 +262,17 @@ def test_ic_triages_assignee_milestone_weight_and_labels(client, ic_user, taxono
     assert {"assignee_changed", "milestone_changed", "weight_changed", "label_added"} <= kinds
 
 
+@pytest.mark.parametrize(
+    "data", [{"labels": ["9" * 30]}, {"labels": ["x"]}, {"assignee": "9" * 30}, {"milestone": "9" * 30}]
+)
+def test_triage_with_an_id_that_is_no_id_re_renders_with_its_error(client, ic_user, data):
+    issue = IssueFactory()
+    client.force_login(ic_user)
+    response = client.post(f"/issues/{issue.pk}/triage/", data)
+    assert response.status_code == 200
+    assert set(response.context["triage_form"].errors) == set(data)
+
+
 def test_assignee_picker_offers_only_mktgops_users(client, ic_user, requester_user, manager_user):
     issue = IssueFactory()
     client.force_login(ic_user)
