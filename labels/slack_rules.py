@@ -14,9 +14,11 @@ def label_rule_channels(issue) -> list[str]:
 
 def label_rule_message(issue) -> str:
     # Confidential issues never show their title in Slack.
+    from slack_messages.services import slack_escape, slack_link
+
     what = f"#{issue.pk} (confidential issue)" if issue.confidential else f"#{issue.pk} {issue.title}"
     labels = ", ".join(lbl.name for lbl in issue.labels.all() if lbl.slack_rules.exists())
-    return f":white_check_mark: Completed: <{issue.web_url}|{what}> — {labels}"
+    return f":white_check_mark: Completed: {slack_link(issue.web_url, what)} — {slack_escape(labels)}"
 
 
 def label_rules_deliver(*, transition_id: int) -> list[LabelRuleDelivery]:

@@ -5,7 +5,7 @@ Pure functions of the rollover's records, so the thread is planned once, stored,
 
 from dataclasses import dataclass, field
 
-from slack_messages.services import MAX_BLOCKS, MAX_SECTION_TEXT
+from slack_messages.services import MAX_BLOCKS, MAX_SECTION_TEXT, slack_escape
 
 # Long titles and reasons are cut so one issue's line always fits in one section.
 TITLE_CHARS = 150
@@ -32,11 +32,6 @@ class PlannedMessage:
     text: str
     blocks: list[dict]
     issue_ids: list[int] = field(default_factory=list)
-
-
-def slack_escape(text: str) -> str:
-    """Slack's three control characters (&, <, >) as entities, so user text can't form links or mentions."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _cut(text: str, limit: int) -> str:

@@ -30,6 +30,15 @@ def exception_handler(exc, context):
 def _summary(errors: dict) -> str:
     parts = []
     for field, messages in errors.items():
-        text = " ".join(str(m) for m in messages) if isinstance(messages, list) else str(messages)
+        text = _messages(messages)
         parts.append(text if field == "non_field_errors" else f"{field}: {text}")
     return " ".join(parts)
+
+
+def _messages(messages) -> str:
+    """The error strings of a field, flattened: a list field's errors come as {index: [...]}."""
+    if isinstance(messages, dict):
+        return " ".join(_messages(m) for m in messages.values())
+    if isinstance(messages, list):
+        return " ".join(_messages(m) for m in messages)
+    return str(messages)

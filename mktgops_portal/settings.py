@@ -206,6 +206,12 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Requests, stages, labels and milestones of the Marketing Operations team.",
     "VERSION": "1.0.0",
     "ENUM_NAME_OVERRIDES": {"StageCodeEnum": ["00", "01", "02", "03", "04", "05", "06", "07", "08"]},
+    # The API's description is for people who may use it, like every other page.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    # Swagger UI vendored and pinned under static/ (the default is the latest release from a CDN, whose script
+    # would run on the portal's origin, with the user's session).
+    "SWAGGER_UI_DIST": f"/{STATIC_URL}vendor/swagger-ui-5.35.0",
+    "SWAGGER_UI_FAVICON_HREF": f"/{STATIC_URL}vendor/swagger-ui-5.35.0/favicon-32x32.png",
 }
 
 LOGGING = {

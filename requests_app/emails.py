@@ -27,7 +27,8 @@ def issue_stage_email_send(*, issue_id: int, to_stage: str, reason: str = "") ->
         "mover": mover,
     }
     send_mail(
-        subject=SUBJECTS[to_stage].format(pk=issue.pk, title=issue.title)[:200],
+        # One header line whatever the title holds (a line break in a header refuses the whole e-mail).
+        subject=" ".join(SUBJECTS[to_stage].format(pk=issue.pk, title=issue.title).split())[:200],
         message=render_to_string("emails/issue_stage.txt", context),
         from_email=settings.DEFAULT_FROM_EMAIL,
         recipient_list=[issue.requester.email],

@@ -9,6 +9,7 @@ from drf_spectacular.utils import extend_schema_field
 from labels.models import Label
 from milestones.models import Milestone
 from requests_app.models import Issue, RequestType, Stage
+from requests_app.selectors import issue_number
 
 
 @extend_schema_field({"type": "array", "items": {"type": "string"}, "description": "Label names (all must match)"})
@@ -48,6 +49,7 @@ class IssueFilter(django_filters.FilterSet):
 
     def filter_text(self, queryset, name, value):
         value = value.strip()
-        if value.lstrip("#").isdigit():
-            return queryset.filter(Q(pk=int(value.lstrip("#"))) | Q(title__icontains=value))
+        number = issue_number(value)
+        if number is not None:
+            return queryset.filter(Q(pk=number) | Q(title__icontains=value))
         return queryset.filter(Q(title__icontains=value) | Q(description__icontains=value))

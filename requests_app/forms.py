@@ -1,5 +1,6 @@
 """Forms: one per request type (composed into the issue's Markdown description) and the issue page's actions."""
 
+import re
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -21,6 +22,19 @@ CONFIDENTIAL_HELP = (
     "Tick this when the request holds personal data (names, e-mail addresses, phone numbers, screenshots of "
     "records). A confidential request is seen only by you, its assignee and MktgOps."
 )
+
+
+class IdsChoiceField(forms.ModelMultipleChoiceField):
+    """Rows chosen by id: a value that is not an id a database integer holds is refused before it reaches the
+    database (Django's own check lets such a number through to an `IN` query, which SQLite cannot bind)."""
+
+    def _check_values(self, value):
+        for pk in value:
+            if not re.fullmatch(r"[0-9]{1,18}", str(pk)):
+                raise forms.ValidationError(
+                    self.error_messages["invalid_pk_value"], code="invalid_pk_value", params={"pk": pk}
+                )
+        return super()._check_values(value)
 
 
 def _text(**kwargs):
@@ -104,7 +118,7 @@ class BugRequestForm(RequestForm):
     what_happened = _text(label="What happened?")
     expected = _text(label="What did you expect to happen?")
     steps = _text(label="Steps to reproduce", help_text="Numbered steps someone else can follow, with links.")
-    affected_tools = forms.ModelMultipleChoiceField(
+    affected_tools = IdsChoiceField(
         queryset=Label.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
@@ -350,7 +364,7 @@ class TriageForm(forms.Form):
     business_owner = forms.ModelChoiceField(
         queryset=get_user_model().objects.none(), required=False, empty_label="The requester", label="Business owner"
     )
-    labels = forms.ModelMultipleChoiceField(
+    labels = IdsChoiceField(
         queryset=Label.objects.none(), required=False, widget=forms.SelectMultiple(attrs={"size": 8})
     )
 

@@ -91,6 +91,8 @@ class Epic(models.Model):
 
     title = models.CharField(max_length=255)
     description = models.TextField(blank=True)
+    # Promoted from a confidential issue: its title and description are that issue's, so it is as private.
+    confidential = models.BooleanField(default=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
 

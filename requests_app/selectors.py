@@ -1,12 +1,13 @@
 """Reads: what a user may see and do, and the query shapes pages and the API use."""
 
+import re
 from dataclasses import dataclass
 
 from django.db.models import Count, Prefetch, Q, QuerySet, prefetch_related_objects
 
 from labels.models import Label
 from milestones.selectors import milestone_current
-from requests_app.models import Issue, Stage
+from requests_app.models import Epic, Issue, Stage
 from requests_app.roles import user_is_manager, user_is_mktgops
 
 # Weight at which the handbook promotes an issue to an epic.
@@ -158,14 +159,46 @@ def epic_progress(user, epic) -> dict:
     }
 
 
-def epic_list():
-    from django.db.models import Count, Q
+def epics_visible_to(user) -> QuerySet[Epic]:
+    """A confidential epic (promoted from a confidential issue) is seen by MktgOps and by whoever may see one of
+    its confidential issues (the promoted issue's requester and assignee); the others by everyone."""
 
-    from requests_app.models import Epic
+    epics = Epic.objects.all()
+    if not getattr(user, "is_authenticated", False):
+        return epics.none()
+    if user_is_mktgops(user):
+        return epics
+    secret_seen = issues_visible_to(user).filter(confidential=True, epic__isnull=False).values("epic_id")
+    return epics.filter(Q(confidential=False) | Q(pk__in=secret_seen))
 
-    return Epic.objects.annotate(
-        issue_count=Count("issues"), done_count=Count("issues", filter=Q(issues__stage=Stage.COMPLETED))
-    ).order_by("-created_at")
+
+def issue_epic_for_user(user, issue: Issue) -> Epic | None:
+    """The epic an issue page names, when `user` may see it (no query: decided from the issue, which `user` sees).
+
+    A confidential epic is named on its confidential issues (whoever sees one of them sees the epic) and to
+    MktgOps; a public issue linked to it does not name it to the others."""
+    epic = issue.epic
+    if epic is None or not epic.confidential or issue.confidential or user_is_mktgops(user):
+        return epic
+    return None
+
+
+def epic_get_for_user(user, pk):
+    """The epic if `user` may see it; None both when it is missing and when it is hidden."""
+    return epics_visible_to(user).select_related("created_by").filter(pk=pk).first()
+
+
+def epic_list(user):
+    """The epics `user` may see with counts of their issues `user` may see (hidden ones are not counted)."""
+    visible = Q(issues__in=issues_visible_to(user))
+    return (
+        epics_visible_to(user)
+        .annotate(
+            issue_count=Count("issues", filter=visible),
+            done_count=Count("issues", filter=visible & Q(issues__stage=Stage.COMPLETED)),
+        )
+        .order_by("-created_at")
+    )
 
 
 @dataclass(frozen=True)
@@ -281,10 +314,21 @@ def board_issues(user, filters: BoardFilters, *, current_milestone=None) -> Quer
         issues = issues.filter(request_type=filters.request_type)
     text = filters.q.strip()
     if text:
-        number = text.lstrip("#")
+        number = issue_number(text)
         match = Q(title__icontains=text) | Q(description__icontains=text)
-        issues = issues.filter(match | Q(pk=int(number)) if number.isdigit() else match)
+        issues = issues.filter(match if number is None else match | Q(pk=number))
     return issues
+
+
+# "#123" or "123" typed in a search box. ASCII digits only ("²".isdigit() is true, int("²") fails) and at
+# most 18 of them, so the number always fits a 64-bit database integer.
+ISSUE_NUMBER = re.compile(r"#?([0-9]{1,18})")
+
+
+def issue_number(text: str) -> int | None:
+    """The issue number a search text names, or None when it is not one."""
+    match = ISSUE_NUMBER.fullmatch(text.strip())
+    return int(match.group(1)) if match else None
 
 
 def _lane_key(assignee_id) -> str:
@@ -394,7 +438,8 @@ def board_column_page(
     if filters.lanes and lane != "all":
         issues = issues.filter(assignee__isnull=True) if lane == UNASSIGNED_LANE else issues.filter(assignee_id=lane)
     if after_id is not None:
-        after = Issue.objects.filter(pk=after_id).values_list("position", flat=True).first()
+        # Only a card the user may see: paging after a hidden one must not reveal where it sits.
+        after = issues_visible_to(user).filter(pk=after_id).values_list("position", flat=True).first()
         if after is not None:
             issues = issues.filter(Q(position__gt=after) | Q(position=after, pk__gt=after_id))
     size = board_page_size(filters)

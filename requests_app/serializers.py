@@ -80,7 +80,8 @@ class IssueUpdateSerializer(serializers.Serializer):
 
 class IssueMoveSerializer(serializers.Serializer):
     stage = serializers.ChoiceField(choices=Stage.values)
-    position = serializers.IntegerField(min_value=0, required=False, allow_null=True)
+    # An index in the column; past its end means the end. Bounded so it always fits the database's integers.
+    position = serializers.IntegerField(min_value=0, max_value=2**31 - 1, required=False, allow_null=True)
     reason = serializers.CharField(required=False, allow_blank=True, default="")
     expected_stage = serializers.ChoiceField(choices=Stage.values, required=False)
 

@@ -327,7 +327,7 @@ def issue_create(
     from labels.models import Label
     from labels.services import labels_attach
 
-    title = (title or "").strip()
+    title = " ".join((title or "").split())  # one line: it heads cards, list rows, CSV cells and e-mail subjects
     if not title:
         raise IssueError("A request needs a title.")
     if request_type not in RequestType.values:
@@ -476,7 +476,9 @@ def issue_promote_to_epic(*, issue: Issue, by) -> "m.Epic":
             f"Only issues weighted {EPIC_WEIGHT} or more are promoted to epics; #{issue.pk} weighs "
             f"{issue.weight or 0}. Split it into smaller issues instead, or raise its weight."
         )
-    epic = m.Epic.objects.create(title=issue.title, description=issue.description, created_by=by)
+    epic = m.Epic.objects.create(
+        title=issue.title, description=issue.description, confidential=issue.confidential, created_by=by
+    )
     issue.epic = epic
     issue.save(update_fields=["epic", "updated_at"])
     _event(issue, by, EventKind.PROMOTED, new_value=epic.title[:255])

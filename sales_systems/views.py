@@ -3,6 +3,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from labels.services import PRIO_ORDER, LabelError
@@ -41,6 +42,16 @@ def _issue_or_404(request, pk):
     return issue
 
 
+def _back(request):
+    """Back to the queue tab the form was posted from; a `next` pointing anywhere else is ignored."""
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(target)
+    return redirect("sales-systems")
+
+
 @login_required
 @require_POST
 def advance(request, pk):
@@ -50,7 +61,7 @@ def advance(request, pk):
         messages.success(request, f"#{issue.pk} is now {request.POST.get('to')}.")
     except LabelError as exc:
         messages.error(request, str(exc))
-    return redirect(request.POST.get("next") or "sales-systems")
+    return _back(request)
 
 
 @login_required
@@ -64,4 +75,4 @@ def fast_track(request, pk):
         messages.success(request, f"Fast-track kind of #{issue.pk} saved.")
     except LabelError as exc:
         messages.error(request, str(exc))
-    return redirect(request.POST.get("next") or "sales-systems")
+    return _back(request)

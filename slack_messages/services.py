@@ -32,6 +32,16 @@ TRANSIENT_ERRORS = frozenset(
 )
 
 
+def slack_escape(text: str) -> str:
+    """Slack's three control characters (&, <, >) as entities, so user text can't form links or mentions."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def slack_link(url: str, label: str) -> str:
+    """A link whose label is user text: escaped, and "|" (which would end the URL part) replaced."""
+    return f"<{url}|{slack_escape(label).replace('|', '¦')}>"
+
+
 class SlackError(Exception):
     """Slack did not take the message."""
 

@@ -1,5 +1,6 @@
 """The board: stage columns, drag-and-drop moves through the stage FSM, "load more" per column."""
 
+import re
 from contextlib import nullcontext
 
 from django import forms
@@ -22,12 +23,14 @@ from requests_app.selectors import BoardFilters
 
 PRIORITIES = ["High", "Medium", "Low"]
 LANES_ASSIGNEE = "assignee"
+# An id from the URL: at most 18 ASCII digits, so it always fits a 64-bit database integer.
+ID_PATTERN = r"[0-9]{1,18}"
 
 
 class BoardFilterForm(forms.Form):
     """The board's URL: every filter is optional; anything malformed is ignored rather than fatal."""
 
-    milestone = forms.RegexField(regex=r"^(current|any|none|\d+)$", required=False)
+    milestone = forms.RegexField(regex=rf"^(current|any|none|{ID_PATTERN})$", required=False)
     assignee = forms.CharField(max_length=150, required=False)
     label = forms.CharField(max_length=120, required=False)
     priority = forms.ChoiceField(choices=[("", "")] + [(p, p) for p in PRIORITIES], required=False)
@@ -121,7 +124,7 @@ def board_column(request, stage):
         return HttpResponseBadRequest("Unknown stage.")
     filters = _filters(request)
     lane = request.GET.get("lane", "all")
-    if lane not in ("all", selectors.UNASSIGNED_LANE) and not lane.isdigit():
+    if lane not in ("all", selectors.UNASSIGNED_LANE) and not re.fullmatch(ID_PATTERN, lane):
         return HttpResponseBadRequest("Unknown lane.")
     after = request.GET.get("after", "")
     cards, has_more = selectors.board_column_page(
@@ -129,7 +132,7 @@ def board_column(request, stage):
         filters,
         stage=stage,
         lane=lane,
-        after_id=int(after) if after.isdigit() else None,
+        after_id=int(after) if re.fullmatch(ID_PATTERN, after) else None,
         current_milestone=milestone_current(),
     )
     _prepare_cards(cards)

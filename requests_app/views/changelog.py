@@ -36,7 +36,7 @@ def changelog_csv(request):
                 issue.pk,
                 spreadsheet_text(issue.title),
                 "; ".join(names),
-                issue.assignee.get_username() if issue.assignee else "",
+                spreadsheet_text(issue.assignee.get_username()) if issue.assignee else "",
                 issue.web_url,
             ]
         )

@@ -129,6 +129,7 @@ def _render_detail(
         "checklist": list(ChecklistItem.objects.filter(issue=issue).select_related("done_by")),
         "attachments": list(issue.attachments.all()),
         "labels": list(issue.labels.all()),
+        "epic": selectors.issue_epic_for_user(request.user, issue),
         "comment_form": CommentForm(),
         "move_form": MoveForm(targets=targets) if targets else None,
         "triage_form": TriageForm(issue=issue) if perms.can_triage else None,

@@ -88,3 +88,22 @@ def test_completing_again_after_a_reopen_posts_again(
     with django_capture_on_commit_callbacks(execute=True):
         issue_move(issue_id=issue.pk, to_stage="08", by=ic_user)
     assert SlackOutboxMessage.objects.count() == 4
+
+
+def test_a_title_cannot_mention_everyone_or_forge_a_link(hb_update, ic_user, django_capture_on_commit_callbacks):
+    # Slack reads <!channel>, <@U…> and <url|text> in message text: a title must stay text.
+    issue = f.IssueFactory(
+        stage="04",
+        assignee=ic_user,
+        milestone=f.current_milestone(),
+        title="Fix |form> <!channel> <https://evil.example|login>",
+    )
+    labels_attach(issue=issue, labels=[hb_update], by=ic_user)
+    complete(issue, ic_user, django_capture_on_commit_callbacks)
+    text = SlackOutboxMessage.objects.first().text
+    assert "<!channel>" not in text
+    assert "<https://evil.example" not in text
+    assert "&lt;!channel&gt;" in text
+    # The link to the issue is the message's only link, and its label is the whole title.
+    assert text.count("<") == 1
+    assert f"<{issue.web_url}|#{issue.pk} Fix ¦form&gt; &lt;!channel&gt; &lt;https://evil.example¦login&gt;>" in text

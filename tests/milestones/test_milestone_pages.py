@@ -219,6 +219,21 @@ def test_a_requester_cannot_give_a_rollover_reason(ended, client):
     assert client.post(url, {"rollover_reason": "x"}).status_code == 403
 
 
+def test_a_rollover_reason_for_a_hidden_issue_answers_404_like_a_missing_one(ended, client, other_requester):
+    """403 would tell a requester that a confidential issue with this id sits in the milestone."""
+    from requests_app.models import Issue
+
+    hidden = Issue.objects.filter(milestone=ended.milestone, confidential=True).first()
+    assert hidden is not None
+    assert hidden.requester != other_requester
+    client.force_login(other_requester)
+    url = f"/milestones/{ended.milestone.pk}/issues/{{}}/rollover-reason/"
+    assert client.post(url.format(hidden.pk), {"rollover_reason": "x"}).status_code == 404
+    assert client.post(url.format(999999), {"rollover_reason": "x"}).status_code == 404
+    hidden.refresh_from_db()
+    assert hidden.rollover_reason != "x"
+
+
 def test_the_report_masks_confidential_titles_for_requesters(ended, client, requester_user):
     client.force_login(requester_user)
     page = client.get(f"/milestones/{ended.milestone.pk}/report/").content.decode()

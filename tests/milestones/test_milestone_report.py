@@ -160,3 +160,20 @@ def test_moving_back_to_ready_records_removal(db, ic_user):
     assert stay.left_how == "removed"
     assert stay.left_at is not None
     assert current  # the current milestone exists but the issue never joined it
+
+
+def test_report_csv_keeps_every_user_text_cell_from_running_as_a_formula(db, client, manager_user):
+    """Titles, reasons and usernames are typed by people; a spreadsheet must read each as text."""
+    ended = f.past_milestone()
+    f.current_milestone()
+    owner = f.ic(username="-ops")  # Django usernames may start with @, +, - (and . _)
+    issue = f.IssueFactory(title='=HYPERLINK("http://evil.example","x")', assignee=owner, stage="04")
+    issue_update(issue=issue, by=owner, milestone=ended)
+    issue_update(issue=issue, by=owner, rollover_reason="@SUM(1+1)")
+    milestone_rollover(milestone=ended, by=manager_user)
+    client.force_login(manager_user)
+    rows = list(csv.DictReader(io.StringIO(client.get(f"/milestones/{ended.pk}/report.csv").content.decode())))
+    (row,) = rows
+    assert row["title"] == "'" + issue.title
+    assert row["reason"] == "'@SUM(1+1)"
+    assert (row["assignee"], row["reason_by"]) == ("'-ops", "'-ops")

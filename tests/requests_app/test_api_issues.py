@@ -1,6 +1,7 @@
 """The issues API: visibility of confidential issues for each role, create, and triage PATCH."""
 
 import pytest
+from django.test import Client
 from rest_framework.test import APIClient
 
 from requests_app.models import Issue
@@ -174,6 +175,29 @@ def test_schema_is_served(people):
     assert b"/api/issues/{id}/move/" in response.content
 
 
+@pytest.mark.parametrize("url", ["/api/schema/", "/api/docs/"])
+def test_the_api_description_is_for_signed_in_users(db, url):
+    response = APIClient().get(url)
+    assert response.status_code == 403
+    assert b"/api/issues/" not in response.content
+
+
+def test_api_docs_load_swagger_ui_from_the_portal_not_a_cdn(people):
+    """Third-party script on the portal's origin could use the session: it is vendored and pinned."""
+    import re
+
+    from django.contrib.staticfiles import finders
+
+    client = Client()
+    client.force_login(people["requester"])
+    html = client.get("/api/docs/").content.decode()
+    assets = re.findall(r'(?:src|href)="([^"]+)"', html)
+    assert len(assets) >= 4  # favicon, stylesheet, two scripts
+    for asset in assets:
+        assert asset.startswith("/static/vendor/swagger-ui-"), asset
+        assert finders.find(asset.removeprefix("/static/")), asset
+
+
 def test_labels_and_milestones_lists(people):
     f.LabelFactory(name="MktgOpsPriority::Low")
     f.current_milestone()
@@ -188,3 +212,16 @@ def test_healthz(db, client):
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.json()["database"] == "ok"
+
+
+@pytest.mark.parametrize("q", ["²", "#²", "9" * 30])  # "²" is a digit to str.isdigit, not to int()
+def test_search_that_is_almost_an_issue_number_is_a_text_search(people, public, q):
+    response = client_for(people["ic"]).get("/api/issues/", {"q": q})
+    assert response.status_code == 200
+    assert response.json()["count"] == 0
+
+
+def test_a_nested_field_error_has_a_readable_detail(people, public):
+    response = client_for(people["ic"]).patch(f"/api/issues/{public.pk}/", {"labels": [{"a": 1}]}, format="json")
+    assert response.status_code == 400
+    assert response.json()["detail"] == "labels: Not a valid string."

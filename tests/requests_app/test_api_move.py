@@ -128,6 +128,7 @@ def test_move_of_a_confidential_issue_hidden_from_the_user_answers_404(requester
         {"stage": "Triage"},
         {"stage": "02", "position": -1},
         {"stage": "02", "position": "first"},
+        {"stage": "02", "position": 10**30},  # beyond any database integer
         {"stage": "02", "expected_stage": "x"},
         ["02"],
     ],

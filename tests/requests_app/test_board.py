@@ -124,6 +124,36 @@ def test_malformed_filters_are_ignored_not_fatal(ic_client):
     assert ic_client.get("/board/?milestone=drop+table&priority=Urgent&lanes=x").status_code == 200
 
 
+HUGE = "9" * 30  # beyond any database integer
+
+
+@pytest.mark.parametrize("q", ["%C2%B2", "%23%C2%B2", HUGE])  # "²" is a digit to str.isdigit, not to int()
+def test_a_search_that_is_almost_an_issue_number_is_a_text_search(ic_client, q):
+    assert ic_client.get(f"/board/?q={q}").status_code == 200
+
+
+def test_an_out_of_range_milestone_id_is_ignored_not_fatal(ic_client):
+    assert ic_client.get(f"/board/?milestone={HUGE}").status_code == 200
+    assert ic_client.get(f"/board/column/00/?milestone={HUGE}").status_code == 200
+
+
+@pytest.mark.parametrize("query", [f"lanes=assignee&lane={HUGE}", f"after={HUGE}", "after=-3", "lane=-1"])
+def test_load_more_answers_bad_input_with_a_page_or_a_400(ic_client, query):
+    factories.IssueFactory(stage=Stage.TRIAGE)
+    assert ic_client.get(f"/board/column/00/?{query}").status_code in (200, 400)
+
+
+def test_load_more_after_a_hidden_issue_reveals_nothing_about_it(client, requester_user, other_requester):
+    """Paging after a card the user may not see starts from the top, as after a missing one."""
+    for position in (10, 20, 30):
+        factories.IssueFactory(stage=Stage.TRIAGE, requester=requester_user, position=position)
+    hidden = factories.IssueFactory(stage=Stage.TRIAGE, confidential=True, requester=other_requester, position=25)
+    client.force_login(requester_user)
+    after_hidden = client.get(f"/board/column/00/?after={hidden.pk}").content.decode()
+    after_missing = client.get(f"/board/column/00/?after={hidden.pk + 1000}").content.decode()
+    assert after_hidden == after_missing
+
+
 def _issues(n, current):
     label = factories.LabelFactory(name="Marketo")
     people = [factories.ic(username=f"ic{i}") for i in range(3)]

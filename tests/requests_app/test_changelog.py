@@ -66,3 +66,14 @@ def test_spreadsheet_text_keeps_formulas_as_text(title):
 
     assert spreadsheet_text(title) == f"'{title}"
     assert spreadsheet_text("Plain title") == "Plain title"
+
+
+def test_changelog_csv_keeps_titles_and_usernames_from_running_as_formulas(client, db):
+    label = f.LabelFactory(name="MktgOps - changelog")
+    ic = f.ic(username="+ops")
+    issue = f.IssueFactory(title="-2+3", stage="04", assignee=ic, milestone=f.current_milestone())
+    labels_attach(issue=issue, labels=[label], by=ic)
+    issue_move(issue_id=issue.pk, to_stage="08", by=ic)
+    client.force_login(ic)
+    (row,) = csv.DictReader(io.StringIO(client.get("/changelog/changelog.csv").content.decode()))
+    assert (row["title"], row["assignee"]) == ("'-2+3", "'+ops")

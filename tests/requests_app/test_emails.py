@@ -87,3 +87,42 @@ def test_the_email_names_who_asked_and_keeps_the_title_as_typed(
     assert "\"Q&A: 'Smith' <list>\"" in text
     assert "Is it <the> EMEA list & more?" in text
     assert mailoutbox[0].subject.endswith("Q&A: 'Smith' <list>")
+
+
+def test_a_title_with_line_breaks_still_gets_its_email_on_one_subject_line(
+    client, requester_user, ic_user, mailoutbox, django_capture_on_commit_callbacks
+):
+    # The API takes any string as a title; a line break in a mail header would refuse the e-mail (and fail the
+    # move's request when tasks run eagerly).
+    api = client_for_api(requester_user)
+    created = api.post("/api/issues/", {"title": "Import\r\nBcc: all@example.com"}, format="json").json()
+    assert created["title"] == "Import Bcc: all@example.com"  # a title is one line
+    issue_id = created["id"]
+    client.force_login(ic_user)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/issues/{issue_id}/move/", {"to_stage": "01", "reason": "Which list?"})
+    assert response.status_code == 302
+    assert [m.subject for m in mailoutbox] == [
+        f"MktgOps needs more information on #{issue_id}: Import Bcc: all@example.com"
+    ]
+    assert mailoutbox[0].to == [requester_user.email]
+    assert not mailoutbox[0].bcc
+
+
+def test_an_e_mail_subject_is_one_line_even_when_the_stored_title_is_not(
+    requester_user, ic_user, mailoutbox, django_capture_on_commit_callbacks
+):
+    issue = IssueFactory(requester=requester_user, title="Import\nBcc: all@example.com")  # e.g. edited in the admin
+    with django_capture_on_commit_callbacks(execute=True):
+        issue_move(issue_id=issue.pk, to_stage=Stage.NEEDS_INFO, by=ic_user, reason="Which list?")
+    assert [m.subject for m in mailoutbox] == [
+        f"MktgOps needs more information on #{issue.pk}: Import Bcc: all@example.com"
+    ]
+
+
+def client_for_api(user):
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.force_authenticate(user)
+    return api

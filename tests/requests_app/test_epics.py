@@ -70,3 +70,55 @@ def test_epic_list_says_21_plus_may_be_promoted_as_the_handbook_does(client, req
     client.force_login(requester_user)
     page = client.get("/epics/").content.decode()
     assert "Issues weighted 21 or more may be promoted to epics" in page
+
+
+def _confidential_epic(requester, ic):
+    issue = f.IssueFactory(requester=requester, weight=30, confidential=True, title="Acquire Initech quietly")
+    return issue, issue_promote_to_epic(issue=issue, by=ic)
+
+
+def test_an_epic_promoted_from_a_confidential_issue_is_hidden_from_other_requesters(
+    client, ic_user, requester_user, other_requester
+):
+    # The epic takes the issue's title and description: it is as confidential as the issue.
+    _, epic = _confidential_epic(requester_user, ic_user)
+    client.force_login(other_requester)
+    assert "Acquire Initech" not in client.get("/epics/").content.decode()
+    response = client.get(f"/epics/{epic.pk}/")
+    assert response.status_code == 404
+    assert "Acquire Initech" not in response.content.decode()
+
+
+@pytest.mark.parametrize("who", ["requester", "ic", "manager"])
+def test_a_confidential_epic_is_seen_by_those_who_see_its_issue(client, ic_user, requester_user, manager_user, who):
+    _, epic = _confidential_epic(requester_user, ic_user)
+    client.force_login({"requester": requester_user, "ic": ic_user, "manager": manager_user}[who])
+    assert "Acquire Initech" in client.get("/epics/").content.decode()
+    assert client.get(f"/epics/{epic.pk}/").status_code == 200
+
+
+def test_epic_list_counts_only_the_issues_the_user_may_see(client, ic_user, requester_user):
+    epic = issue_promote_to_epic(issue=f.IssueFactory(weight=21, title="Rebuild lead scoring"), by=ic_user)
+    f.IssueFactory(epic=epic, confidential=True, stage="08")
+    f.IssueFactory(epic=epic, confidential=True)
+    client.force_login(requester_user)
+    row = client.get("/epics/").content.decode().split("Rebuild lead scoring", 1)[1].split("</tr>", 1)[0]
+    assert "<td>1</td><td>0</td>" in row  # the public issue only: hidden ones are not counted
+    client.force_login(ic_user)
+    row = client.get("/epics/").content.decode().split("Rebuild lead scoring", 1)[1].split("</tr>", 1)[0]
+    assert "<td>3</td><td>1</td>" in row
+
+
+def test_a_public_issue_in_a_confidential_epic_does_not_show_the_epic_to_others(
+    client, ic_user, requester_user, other_requester
+):
+    promoted, epic = _confidential_epic(requester_user, ic_user)
+    public = f.IssueFactory(epic=epic, title="Update the pricing page")  # linked in the admin
+    client.force_login(other_requester)
+    html = client.get(f"/issues/{public.pk}/").content.decode()
+    assert "Update the pricing page" in html
+    assert "Acquire Initech" not in html
+    client.force_login(ic_user)
+    assert "Acquire Initech" in client.get(f"/issues/{public.pk}/").content.decode()
+    client.force_login(requester_user)  # the promoted issue's requester sees the epic from its own issue
+    assert "Acquire Initech" in client.get(f"/issues/{promoted.pk}/").content.decode()

@@ -185,6 +185,8 @@ def test_missing_field_re_renders_with_its_error_and_files_nothing(signed_in, ki
         ("list-import", {"initial_source": "Made Up"}, "initial_source", "Select a valid choice"),
         ("list-import", {"consent_basis": "because"}, "consent_basis", "Select a valid choice"),
         ("bug", {"affected_tools": ["999999"]}, "affected_tools", "Select a valid choice"),
+        ("bug", {"affected_tools": ["9" * 30]}, "affected_tools", "is not a valid value"),  # beyond any integer
+        ("bug", {"affected_tools": ["-1"]}, "affected_tools", "is not a valid value"),
         ("general", {"needed_by": "soon"}, "needed_by", "Enter a valid date"),
         ("general", {"title": "x" * 256}, "title", "at most 255 characters"),
     ],

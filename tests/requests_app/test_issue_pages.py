@@ -87,6 +87,15 @@ def test_filters_and_sort_are_kept_in_the_pagination_and_sort_links(client, ic_u
     assert [i.title for i in second.context["page"].object_list] == [f"Issue {n}" for n in range(25, 30)]
 
 
+@pytest.mark.parametrize("q", ["%C2%B2", "%23%C2%B2", "9" * 30])  # "²" is a digit to str.isdigit, not to int()
+def test_a_search_that_is_almost_an_issue_number_is_a_text_search(client, ic_user, q):
+    IssueFactory(title="Fix the x² lead score")
+    client.force_login(ic_user)
+    response = client.get(f"/issues/?q={q}")
+    assert response.status_code == 200
+    assert ("x² lead score" in body(response)) is (q == "%C2%B2")
+
+
 def test_sort_descending_and_unknown_sort_falls_back_to_newest(client, ic_user):
     a = IssueFactory(title="Alpha", weight=3)
     b = IssueFactory(title="Beta", weight=8)
@@ -251,6 +260,17 @@ def test_ic_triages_assignee_milestone_weight_and_labels(client, ic_user, taxono
     assert set(issue.labels.values_list("name", flat=True)) == {"Marketo", "MktgOpsPriority::High"}
     kinds = set(IssueEvent.objects.filter(issue=issue).values_list("kind", flat=True))
     assert {"assignee_changed", "milestone_changed", "weight_changed", "label_added"} <= kinds
+
+
+@pytest.mark.parametrize(
+    "data", [{"labels": ["9" * 30]}, {"labels": ["x"]}, {"assignee": "9" * 30}, {"milestone": "9" * 30}]
+)
+def test_triage_with_an_id_that_is_no_id_re_renders_with_its_error(client, ic_user, data):
+    issue = IssueFactory()
+    client.force_login(ic_user)
+    response = client.post(f"/issues/{issue.pk}/triage/", data)
+    assert response.status_code == 200
+    assert set(response.context["triage_form"].errors) == set(data)
 
 
 def test_assignee_picker_offers_only_mktgops_users(client, ic_user, requester_user, manager_user):

@@ -190,3 +190,39 @@ def test_breached_sla_shows_on_the_board_and_in_the_list(client, prio_labels, ic
         assert f"#{fresh.pk}" in page
     board = client.get("/board/?milestone=any").content.decode()
     assert 'class="badge sla danger"' in board
+
+
+@pytest.mark.parametrize(
+    "target", ["https://evil.example/phish", "//evil.example/phish", "/\\evil.example", "javascript:alert(1)"]
+)
+@pytest.mark.parametrize("action", ["advance", "fast-track"])
+def test_queue_actions_never_redirect_off_site(client, systems_issue, ic_user, action, target):
+    client.force_login(ic_user)
+    data = {"to": PRIO_ORDER[0], "fast_track": FastTrack.PERMISSION_SET, "next": target}
+    response = client.post(f"/sales-systems/{systems_issue.pk}/{action}/", data)
+    assert response.status_code == 302
+    assert response["Location"] == "/sales-systems/"
+
+
+def test_queue_actions_return_to_the_tab_they_came_from(client, systems_issue, ic_user):
+    client.force_login(ic_user)
+    data = {"to": PRIO_ORDER[0], "next": "/sales-systems/?step=requested"}
+    response = client.post(f"/sales-systems/{systems_issue.pk}/advance/", data)
+    assert response["Location"] == "/sales-systems/?step=requested"
+
+
+@pytest.mark.parametrize("action", ["advance", "fast-track"])
+def test_queue_actions_answer_404_for_a_hidden_request_and_403_for_a_visible_one(
+    client, prio_labels, ic_user, requester_user, other_requester, action
+):
+    """A hidden request answers as a missing one does, so its existence does not leak."""
+    hidden = f.IssueFactory(requester=other_requester, confidential=True)
+    visible = f.IssueFactory(requester=other_requester)
+    for issue in (hidden, visible):
+        labels_attach(issue=issue, labels=[prio_labels[SYSTEMS_REQUEST]], by=ic_user)
+    client.force_login(requester_user)
+    data = {"to": PRIO_ORDER[0], "fast_track": FastTrack.NEW_FIELD}
+    assert client.post(f"/sales-systems/{hidden.pk}/{action}/", data).status_code == 404
+    assert client.post(f"/sales-systems/{visible.pk + 1000}/{action}/", data).status_code == 404
+    assert client.post(f"/sales-systems/{visible.pk}/{action}/", data).status_code == 403
+    assert prio_of(hidden) == prio_of(visible) == []
