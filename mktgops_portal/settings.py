@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_filters",
     "django_htmx",
     "labels",
@@ -208,10 +209,11 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {"StageCodeEnum": ["00", "01", "02", "03", "04", "05", "06", "07", "08"]},
     # The API's description is for people who may use it, like every other page.
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
-    # Swagger UI vendored and pinned under static/ (the default is the latest release from a CDN, whose script
-    # would run on the portal's origin, with the user's session).
-    "SWAGGER_UI_DIST": f"/{STATIC_URL}vendor/swagger-ui-5.35.0",
-    "SWAGGER_UI_FAVICON_HREF": f"/{STATIC_URL}vendor/swagger-ui-5.35.0/favicon-32x32.png",
+    # Swagger UI from the drf-spectacular-sidecar package, served as our static files (the default is the
+    # latest release from a CDN, whose script would run on the portal's origin, with the user's session).
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 LOGGING = {

@@ -183,7 +183,7 @@ def test_the_api_description_is_for_signed_in_users(db, url):
 
 
 def test_api_docs_load_swagger_ui_from_the_portal_not_a_cdn(people):
-    """Third-party script on the portal's origin could use the session: it is vendored and pinned."""
+    """Third-party script on the portal's origin could use the session: it comes from the installed sidecar."""
     import re
 
     from django.contrib.staticfiles import finders
@@ -194,7 +194,7 @@ def test_api_docs_load_swagger_ui_from_the_portal_not_a_cdn(people):
     assets = re.findall(r'(?:src|href)="([^"]+)"', html)
     assert len(assets) >= 4  # favicon, stylesheet, two scripts
     for asset in assets:
-        assert asset.startswith("/static/vendor/swagger-ui-"), asset
+        assert asset.startswith("/static/drf_spectacular_sidecar/swagger-ui-dist/"), asset
         assert finders.find(asset.removeprefix("/static/")), asset
 
 
