@@ -14,7 +14,10 @@ def systems_request_advance(*, issue: Issue, to: str, by) -> Issue:
         raise LabelError("Only MktgOps team members move Sales Systems requests through prioritisation.")
     if to not in PRIO_ORDER:
         raise LabelError(f"Unknown prioritisation step {to!r}.")
-    labels_attach(issue=issue, labels=[Label.objects.get(name=to)], by=by)
+    label = Label.objects.filter(name=to).first()
+    if label is None:
+        raise LabelError(f"The label {to} does not exist yet: seed the taxonomy (manage.py seed_taxonomy).")
+    labels_attach(issue=issue, labels=[label], by=by)
     return issue
 
 

@@ -3,6 +3,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from labels.models import Label
 from labels.services import PRIO_ORDER, SYSTEMS_REQUEST, LabelError, labels_attach
 from sales_systems.models import FastTrack
 from sales_systems.services import systems_request_advance, systems_request_set_fast_track
@@ -32,6 +33,13 @@ def test_prio_moves_in_order(systems_issue, ic_user):
     for step in PRIO_ORDER:
         systems_request_advance(issue=systems_issue, to=step, by=ic_user)
         assert prio_of(systems_issue) == [step]
+
+
+def test_advancing_to_a_label_that_was_never_seeded_is_refused_with_what_to_do(systems_issue, ic_user):
+    Label.objects.filter(name=PRIO_ORDER[0]).delete()
+    with pytest.raises(LabelError, match="seed the taxonomy"):
+        systems_request_advance(issue=systems_issue, to=PRIO_ORDER[0], by=ic_user)
+    assert prio_of(systems_issue) == []
 
 
 def test_skipping_a_step_is_refused(systems_issue, ic_user):
