@@ -152,3 +152,24 @@ def test_swimlanes_keep_the_stage_row_in_sight_down_to_the_last_lane(page, live_
     totals = page.locator(".board-totals").bounding_box()
     assert 0 <= totals["y"] < 800
     assert page.locator(".board-totals").inner_text().startswith("MktgOps::00: Triage")
+
+
+def test_a_long_columns_heading_stays_in_sight_down_to_its_last_card(page, live_server):
+    # Without it, a few cards down a column its stage and count are gone from the screen.
+    factories.ic(username="ivy")
+    factories.IssueFactory.create_batch(20, stage=Stage.TRIAGE)
+    page.set_viewport_size({"width": 1366, "height": 800})
+    _sign_in(page, live_server, "ivy")
+
+    last = page.locator("#list-all-00 .board-card").last
+    last.scroll_into_view_if_needed()
+    first = page.locator("#list-all-00 .board-card").first.bounding_box()
+    assert first["y"] + first["height"] < 0  # scrolled well past the column's first card
+    head = page.locator('.board-column[data-stage="00"] .column-head')
+    box = head.bounding_box()
+    assert box["y"] >= 0
+    assert box["y"] + box["height"] < 800
+    assert head.inner_text().split() == ["MktgOps::00:", "Triage", "20"]
+    # Nothing slides over the heading: the topmost element at its middle belongs to it.
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    assert head.evaluate(f"h => h.contains(document.elementFromPoint({x}, {y}))")
