@@ -1,4 +1,5 @@
 import datetime
+import re
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -11,11 +12,6 @@ from sales_systems.sla import add_business_days, sla_for
 from tests import factories as f
 
 UTC = ZoneInfo("UTC")
-
-
-@pytest.fixture
-def prio_labels(db):
-    return {name: f.LabelFactory(name=name) for name in [SYSTEMS_REQUEST, *PRIO_ORDER]}
 
 
 @pytest.fixture
@@ -234,3 +230,21 @@ def test_queue_actions_answer_404_for_a_hidden_request_and_403_for_a_visible_one
     assert client.post(f"/sales-systems/{visible.pk + 1000}/{action}/", data).status_code == 404
     assert client.post(f"/sales-systems/{visible.pk}/{action}/", data).status_code == 403
     assert prio_of(hidden) == prio_of(visible) == []
+
+
+def test_fast_track_is_saved_by_its_button_not_on_change(client, prio_labels, ic_user):
+    # WCAG 3.2.2: arrowing through the options must not submit the form.
+    issue = make_request(prio_labels, ic_user)
+    client.force_login(ic_user)
+    page = client.get("/sales-systems/").content.decode()
+    form = re.search(rf'<form[^>]*action="/sales-systems/{issue.pk}/fast-track/".*?</form>', page, re.S).group(0)
+    assert "onchange" not in form
+    assert "<noscript>" not in form
+    assert f'<button class="btn small" aria-label="Save the fast-track kind of #{issue.pk}">Save</button>' in form
+
+    response = client.post(
+        f"/sales-systems/{issue.pk}/fast-track/", {"fast_track": FastTrack.NEW_FIELD, "next": "/sales-systems/"}
+    )
+    assert response.status_code == 302
+    issue.systems_request.refresh_from_db()
+    assert issue.systems_request.fast_track == FastTrack.NEW_FIELD
