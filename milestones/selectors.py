@@ -321,9 +321,14 @@ class ChartPoint:
     milestone: object
     completed: int
     rolled_over: int
+    rolled: bool = True  # whether its rollover has moved its unfinished issues yet
 
     @property
-    def carry_over_rate(self) -> float:
+    def carry_over_rate(self) -> float | None:
+        """None until the rollover has moved the unfinished issues: before that, nothing has rolled over yet, and
+        0 would read as a perfect milestone."""
+        if not self.rolled:
+            return None
         total = self.completed + self.rolled_over
         return self.rolled_over / total if total else 0.0
 
@@ -336,7 +341,9 @@ def milestone_chart(day: datetime.date | None = None, count: int = 6) -> list[Ch
     from requests_app.models import Stage
 
     day = day or timezone.localdate()
-    recent = list(Milestone.objects.filter(start_date__lte=day).order_by("-start_date")[:count])[::-1]
+    recent = list(
+        Milestone.objects.filter(start_date__lte=day).select_related("rollover").order_by("-start_date")[:count]
+    )[::-1]
     tallies = {
         row["milestone"]: row
         for row in MilestoneMembership.objects.filter(milestone__in=recent)
@@ -350,4 +357,12 @@ def milestone_chart(day: datetime.date | None = None, count: int = 6) -> list[Ch
         )
         .order_by()
     }
-    return [ChartPoint(m, tallies.get(m.pk, {}).get("done", 0), tallies.get(m.pk, {}).get("rolled", 0)) for m in recent]
+    return [
+        ChartPoint(
+            m,
+            tallies.get(m.pk, {}).get("done", 0),
+            tallies.get(m.pk, {}).get("rolled", 0),
+            rolled=m.rollover_or_none is not None and m.rollover_or_none.moved_at is not None,
+        )
+        for m in recent
+    ]

@@ -39,25 +39,40 @@ def milestone_index(request):
 
 
 def _chart_geometry(points) -> dict:
-    """Bar and line coordinates for the server-rendered SVG chart (no JavaScript, no CDN)."""
-    width, height, pad, top = 640, 220, 36, 16
+    """Bar and line coordinates for the server-rendered SVG chart (no JavaScript, no CDN).
+
+    Bars count issues (the right-hand axis); the line is the carry-over rate (the left-hand axis, 0–100 %), with a
+    point only where the rate is known: the line breaks at a milestone not rolled over yet.
+    """
+    width, height, left, right, top, bottom = 640, 250, 44, 44, 30, 56
+    base = height - bottom
     peak = max([p.completed + p.rolled_over for p in points] + [1])
-    slot = (width - 2 * pad) / max(len(points), 1)
+    scale = (base - top) / peak
+    slot = (width - left - right) / max(len(points), 1)
     bar = slot * 0.5
-    bars, line = [], []
+    bars, segments, segment = [], [], []
     for i, p in enumerate(points):
-        x = pad + i * slot + (slot - bar) / 2
-        scale = (height - pad - top) / peak
+        x = left + i * slot + (slot - bar) / 2
         done_h, rolled_h = p.completed * scale, p.rolled_over * scale
-        base = height - pad
+        rate = p.carry_over_rate
         bars.append({
             "x": round(x, 1), "w": round(bar, 1), "point": p,
             "done_y": round(base - done_h, 1), "done_h": round(done_h, 1),
             "rolled_y": round(base - done_h - rolled_h, 1), "rolled_h": round(rolled_h, 1),
-            "label_x": round(x + bar / 2, 1), "rate_pct": round(p.carry_over_rate * 100),
+            "label_x": round(x + bar / 2, 1), "rate_pct": None if rate is None else round(rate * 100),
         })  # fmt: skip
-        line.append(f"{x + bar / 2:.1f},{top + (height - pad - top) * (1 - p.carry_over_rate):.1f}")
-    return {"width": width, "height": height, "base": height - pad, "bars": bars, "line": " ".join(line), "top": top}
+        if rate is None:
+            segment = []
+            continue
+        if not segment:
+            segments.append(segment)
+        segment.append((round(x + bar / 2, 1), round(top + (base - top) * (1 - rate), 1)))
+    return {
+        "width": width, "height": height, "left": left, "right": width - right, "top": top, "base": base,
+        "middle": round((top + base) / 2, 1), "peak": peak, "bars": bars,
+        "lines": [" ".join(f"{x},{y}" for x, y in s) for s in segments if len(s) > 1],
+        "dots": [point for s in segments for point in s],
+    }  # fmt: skip
 
 
 def _detail_context(request, milestone, handbook_form=None):

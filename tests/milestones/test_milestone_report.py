@@ -177,3 +177,30 @@ def test_report_csv_keeps_every_user_text_cell_from_running_as_a_formula(db, cli
     assert row["title"] == "'" + issue.title
     assert row["reason"] == "'@SUM(1+1)"
     assert (row["assignee"], row["reason_by"]) == ("'-ops", "'-ops")
+
+
+def test_chart_shows_no_rate_where_it_is_not_known_yet(db, client, ic_user):
+    # The running milestone and an ended one not rolled over yet have rolled nothing over: not a perfect 0 %.
+    for milestone in (f.past_milestone(), f.current_milestone()):
+        issue = f.IssueFactory(stage="08", milestone=milestone)
+        MilestoneMembership.objects.create(issue=issue, milestone=milestone)
+    assert [(p.completed, p.rolled_over, p.carry_over_rate) for p in milestone_chart()] == [(1, 0, None), (1, 0, None)]
+
+    client.force_login(ic_user)
+    page = client.get("/milestones/").content.decode()
+    assert page.count("1 completed, 0 rolled over (carry-over rate not known until it rolls over)") == 2
+    assert page.count(">rate —</text>") == 2
+    assert "rate 0%" not in page
+    assert "<polyline" not in page  # no point on the line
+    assert "<circle" not in page
+
+
+def test_chart_labels_its_two_scales(sprint, client, manager_user):
+    # Bars count issues, the line is a percentage: each has its own axis, named, so 100 % is not read as a count.
+    client.force_login(manager_user)
+    page = client.get("/milestones/").content.decode()
+    assert ">rate %</text>" in page
+    assert ">issues</text>" in page
+    assert "3 / 3 issues" in page
+    assert ">rate 50%</text>" in page
+    assert page.count('class="rate-dot"') == sum(p.carry_over_rate is not None for p in milestone_chart())
