@@ -7,6 +7,7 @@ from typing import ClassVar
 from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from labels.models import InitialSource, Label, LabelKind, SourceStatus
@@ -204,6 +205,7 @@ class ListImportRequestForm(RequestForm):
     initial_source = forms.ModelChoiceField(
         queryset=InitialSource.objects.none(),
         to_field_name="name",
+        empty_label="Choose…",  # as Consent basis says, rather than Django's "---------"
         label="Initial Source for the list",
         help_text="Active values of the handbook's Initial Source table.",
     )
@@ -223,7 +225,10 @@ class ListImportRequestForm(RequestForm):
         super().__init__(*args, **kwargs)
         self.check = None
         self._content = b""
-        self.fields["initial_source"].queryset = InitialSource.objects.filter(status=SourceStatus.ACTIVE)
+        # Case-insensitively: binary order puts "CORE Check-Up" before "Cognism", "Whitepaper" before "eBook".
+        self.fields["initial_source"].queryset = InitialSource.objects.filter(status=SourceStatus.ACTIVE).order_by(
+            Lower("name"), "name"
+        )
         del self.fields["confidential"]  # always confidential: the template says so instead of a checkbox
         self.order_fields(["title", "event_or_source", "initial_source", "consent_basis", "csv_file"])
 

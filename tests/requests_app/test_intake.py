@@ -1,6 +1,7 @@
 """Filing each of the five request types through /requests/new/."""
 
 import datetime
+import re
 from pathlib import Path
 
 import pytest
@@ -8,6 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
+from labels.models import InitialSource, SourceStatus
 from requests_app.models import Attachment, ChecklistItem, Issue, RequestType, Stage
 from requests_app.services import TOOL_EVALUATION_STEPS
 from tests.requests_app.conftest import csv_bytes, lead
@@ -259,3 +261,17 @@ def test_list_import_page_says_it_is_always_confidential(signed_in):
     html = signed_in.get("/requests/new/list-import/").content.decode()
     assert "A list import holds personal data" in html
     assert '<input type="checkbox" name="confidential"' not in html
+
+
+def test_list_import_dropdowns_start_alike_and_sources_sort_case_insensitively(signed_in):
+    for name in ["Cognism", "CORE Check-Up", "Gated Content - eBook", "Gated Content - Whitepaper"]:
+        InitialSource.objects.create(name=name, status=SourceStatus.ACTIVE)
+    html = signed_in.get("/requests/new/list-import/").content.decode()
+    source = re.search(r'<select name="initial_source".*?</select>', html, re.S).group(0)
+    consent = re.search(r'<select name="consent_basis".*?</select>', html, re.S).group(0)
+    assert re.findall(r">([^<]*)</option>", source)[0] == re.findall(r">([^<]*)</option>", consent)[0] == "Choose…"
+    assert "---------" not in html
+    assert re.findall(r">([^<]*)</option>", source)[1:] == [
+        "Cognism", "Conference", "CORE Check-Up", "Gated Content - eBook", "Gated Content - Whitepaper",
+        "Owned Event", "Webcast",
+    ]  # fmt: skip
