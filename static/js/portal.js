@@ -14,4 +14,10 @@
       }
     });
   }
+
+  // A form that undoes something asks first (data-confirm); without this script it simply posts.
+  document.addEventListener("submit", function (event) {
+    const message = event.target.getAttribute("data-confirm");
+    if (message && !window.confirm(message)) event.preventDefault();
+  });
 })();

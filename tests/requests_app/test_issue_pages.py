@@ -1,6 +1,7 @@
 """/issues/ and /issues/{id}/: the list with its filters, the page, its actions and their refusals."""
 
 import datetime
+import re
 
 import pytest
 from django.utils import timezone
@@ -322,6 +323,17 @@ def test_sign_off_outside_review_is_refused(client, requester_user):
     assert client.post(f"/issues/{issue.pk}/sign-off/").status_code == 403
     issue.refresh_from_db()
     assert issue.signed_off_at is None
+
+
+def test_the_close_form_asks_first_with_a_script_and_still_posts_without_one(client, requester_user):
+    issue = IssueFactory(requester=requester_user, title="Fix the webinar sync")
+    client.force_login(requester_user)
+    html = client.get(f"/issues/{issue.pk}/").content.decode()
+    form = re.search(rf'<form method="post" action="/issues/{issue.pk}/close/".*?</form>', html, re.S).group(0)
+    assert f'data-confirm="Close #{issue.pk} “Fix the webinar sync”? The MktgOps team stops working on it."' in form
+    assert 'name="csrfmiddlewaretoken"' in form
+    assert '<button class="btn danger">Close this request</button>' in form
+    assert '<script src="/static/js/portal.js"></script>' in html
 
 
 def test_requester_closes_and_reopens_in_the_same_milestone(client, requester_user):
