@@ -3,11 +3,24 @@
 import re
 from dataclasses import dataclass
 
-from django.db.models import Count, Prefetch, Q, QuerySet, prefetch_related_objects
+from django.db.models import (
+    Case,
+    Count,
+    DateTimeField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    TextField,
+    When,
+    prefetch_related_objects,
+)
+from django.utils import timezone
 
 from labels.models import Label
 from milestones.selectors import milestone_current
-from requests_app.models import Epic, Issue, Stage
+from requests_app.models import Epic, Issue, IssueTransition, Stage
 from requests_app.roles import user_is_manager, user_is_mktgops
 
 # Weight at which the handbook promotes an issue to an epic.
@@ -335,9 +348,48 @@ def _lane_key(assignee_id) -> str:
     return str(assignee_id) if assignee_id is not None else UNASSIGNED_LANE
 
 
+def _latest_block():
+    return IssueTransition.objects.filter(issue=OuterRef("pk"), to_stage=Stage.BLOCKED).order_by("-at", "-pk")
+
+
+def issues_with_blocked_since(issues: QuerySet[Issue]) -> QuerySet[Issue]:
+    """What a blocked card waits on and since when: the reason and time of its latest move into 07, annotated in
+    the cards' own query (`blocked_reason`, `blocked_at`; None outside 07), not looked up card by card."""
+    blocked = Q(stage=Stage.BLOCKED)
+    return issues.annotate(
+        blocked_reason=Case(
+            When(blocked, then=Subquery(_latest_block().values("reason")[:1])), output_field=TextField()
+        ),
+        blocked_at=Case(When(blocked, then=Subquery(_latest_block().values("at")[:1])), output_field=DateTimeField()),
+    )
+
+
+def issues_attach_blocked_since(issues: list[Issue]) -> list[Issue]:
+    """The same for issues already in memory (e.g. just moved): one query, and only when one of them is in 07."""
+    latest = {}
+    if blocked := [issue.pk for issue in issues if issue.stage == Stage.BLOCKED]:
+        moves = IssueTransition.objects.filter(issue__in=blocked, to_stage=Stage.BLOCKED).order_by("at", "pk")
+        latest = {move.issue_id: move for move in moves.only("issue_id", "reason", "at")}
+    for issue in issues:
+        move = latest.get(issue.pk)
+        issue.blocked_reason, issue.blocked_at = (move.reason, move.at) if move else (None, None)
+    return issues
+
+
+def _age(delta) -> str:
+    """Jira's short form: 3d, 5h, 20m."""
+    minutes = max(int(delta.total_seconds() // 60), 0)
+    if minutes >= 24 * 60:
+        return f"{minutes // (24 * 60)}d"
+    return f"{minutes // 60}h" if minutes >= 60 else f"{minutes}m"
+
+
 def board_decorate_cards(cards: list[Issue]) -> list[Issue]:
     """What a card shows beyond its fields, worked out once here rather than looked up in the template."""
+    now = timezone.now()
     for card in cards:
+        blocked_at = getattr(card, "blocked_at", None)
+        card.blocked_for = _age(now - blocked_at) if card.stage == Stage.BLOCKED and blocked_at else ""
         labels = list(card.labels.all())
         card.priority = next((lbl.value for lbl in labels if lbl.scope == PRIORITY_SCOPE), None)
         card.card_labels = [lbl for lbl in labels if lbl.scope != PRIORITY_SCOPE]
@@ -386,7 +438,9 @@ def board_columns(user, filters: BoardFilters, *, current_milestone=None) -> Boa
             if count:
                 page = cell.filter(stage=stage).order_by("position", "pk").values("pk")[: board_page_size(filters)]
                 first_pages |= Q(pk__in=page)
-    cards = issues_with_card_data(Issue.objects.filter(first_pages)).order_by("position", "pk")
+    cards = issues_with_blocked_since(issues_with_card_data(Issue.objects.filter(first_pages))).order_by(
+        "position", "pk"
+    )
     cards = board_decorate_cards(list(cards))
     by_cell: dict[tuple[str, str], list[Issue]] = {}
     assignees = {}
@@ -443,7 +497,7 @@ def board_column_page(
         if after is not None:
             issues = issues.filter(Q(position__gt=after) | Q(position=after, pk__gt=after_id))
     size = board_page_size(filters)
-    page = list(issues_with_card_data(issues).order_by("position", "pk")[: size + 1])
+    page = list(issues_with_blocked_since(issues_with_card_data(issues)).order_by("position", "pk")[: size + 1])
     return board_decorate_cards(page[:size]), len(page) > size
 
 

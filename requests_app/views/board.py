@@ -217,6 +217,7 @@ def board_move(request, pk):
         return redirect(f"{reverse('board')}?{request.GET.urlencode()}")
     # The moved issue as committed, with its assignee (read with the lock) and its labels: what a card shows.
     selectors.issues_attach_labels([issue])
+    selectors.issues_attach_blocked_since([issue])
     filters = _filters(request)
     counts = selectors.board_counts(request.user, filters, current_milestone=milestone_current())
     selectors.board_decorate_cards([issue])

@@ -1,10 +1,13 @@
 """The board page, its "load more" pages and its move endpoint."""
 
+import datetime
 import json
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from django.utils.html import escape
 
 from requests_app.models import Issue, IssueTransition, Stage
 from requests_app.selectors import BOARD_PAGE_SIZE
@@ -471,3 +474,53 @@ def test_a_plain_drop_reads_the_card_row_once(ic_client, ic_user):
         if q["sql"].startswith("SELECT") and 'WHERE "requests_app_issue"."id" = ' in q["sql"]
     ]
     assert len(reads_by_id) == 1
+
+
+def _blocked(reason, days_ago, **kwargs):
+    issue = factories.IssueFactory(stage=Stage.BLOCKED, blocked_from=Stage.TRIAGE, **kwargs)
+    at = timezone.now() - datetime.timedelta(days=days_ago)
+    IssueTransition.objects.create(issue=issue, from_stage="00", to_stage="07", reason=reason, at=at)
+    return issue
+
+
+def _card(html, issue):
+    card = html[html.index(f'id="card-{issue.pk}"') :]
+    return card[: card.index("</article>")]
+
+
+def test_a_blocked_card_says_what_it_waits_on_and_for_how_long(ic_client):
+    long_reason = "Waiting on Legal to approve the new consent wording for the EMEA webinar forms, then on the DPO"
+    issue = _blocked("Waiting on the vendor's API key", days_ago=9)
+    now = timezone.now()
+    IssueTransition.objects.create(issue=issue, from_stage="07", to_stage="00", at=now - datetime.timedelta(days=5))
+    IssueTransition.objects.create(
+        issue=issue, from_stage="00", to_stage="07", reason=long_reason, at=now - datetime.timedelta(days=3, hours=2)
+    )
+    working = factories.IssueFactory(stage=Stage.TRIAGE)
+    IssueTransition.objects.create(issue=working, from_stage="00", to_stage="07", reason="Old block")
+    html = ic_client.get("/board/").content.decode()
+
+    card = _card(html, issue)
+    assert ">blocked 3d</span>" in card  # since the latest move into 07, not the first
+    assert f'title="{escape(long_reason)}"' in card
+    assert f">{escape(long_reason[:69])}…</span>" in card
+    assert "vendor" not in card
+    assert "blocked" not in _card(html, working)
+    assert "Old block" not in _card(html, working)
+
+
+def test_a_card_just_moved_to_blocked_says_so(ic_client):
+    issue = factories.IssueFactory(stage=Stage.TRIAGE)
+    response = _move(ic_client, issue, stage="07", expected_stage="00", reason="Waiting on Legal")
+    assert ">blocked 0m</span>" in response.json()["card"]
+    assert ">Waiting on Legal</span>" in response.json()["card"]
+
+
+def test_blocked_cards_keep_the_board_and_load_more_query_counts_constant(ic_client):
+    for i in range(3):
+        _blocked(f"Reason {i}", days_ago=i)
+    few, few_more = _board_queries(ic_client), _board_queries(ic_client, "/board/column/07/?lane=all")
+    for i in range(60):
+        _blocked(f"Reason {i}", days_ago=i)
+    assert _board_queries(ic_client) == few == 10
+    assert _board_queries(ic_client, "/board/column/07/?lane=all") == few_more
