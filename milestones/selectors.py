@@ -191,6 +191,12 @@ class MilestoneReport:
     chronic: list
     slack_thread_url: str = ""
 
+    @property
+    def rolled(self) -> bool:
+        """Whether the rollover has moved the unfinished issues: before that, a carry-over rate of 0 would read
+        as a perfect milestone, so the report shows none."""
+        return self.rollover is not None and self.rollover.moved_at is not None
+
 
 def _came_in(membership) -> str:
     from milestones.models import MembershipEntered

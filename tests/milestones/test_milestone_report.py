@@ -204,3 +204,15 @@ def test_chart_labels_its_two_scales(sprint, client, manager_user):
     assert "3 / 3 issues" in page
     assert ">rate 50%</text>" in page
     assert page.count('class="rate-dot"') == sum(p.carry_over_rate is not None for p in milestone_chart())
+
+
+def test_report_of_a_milestone_not_rolled_over_shows_no_carry_over_rate(db, client, ic_user):
+    # Nothing has rolled over before the rollover: 0 % would read as a perfect milestone.
+    milestone = f.current_milestone()
+    issue = f.IssueFactory(stage="04", milestone=milestone, assignee=ic_user)
+    MilestoneMembership.objects.create(issue=issue, milestone=milestone)
+    client.force_login(ic_user)
+    page = client.get(f"/milestones/{milestone.pk}/report/").content.decode()
+    assert "carry-over rate (after the rollover)" in page
+    assert "0%" not in page
+    assert page.count('<td class="num">—</td>') == 1  # the one person's row
