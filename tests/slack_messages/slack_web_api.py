@@ -1,7 +1,7 @@
 """A Slack Web API stand-in for tests: real HTTP on 127.0.0.1, Slack's JSON, scripted answers.
 
 Every request it receives and every answer it gives is checked against Slack's published OpenAPI
-description of the Web API (`../shared/vendor/slack/`, beside the repository).
+description of the Web API, vendored in `tests/slack_messages/vendor/` with its MIT licence.
 """
 
 import json
@@ -25,7 +25,7 @@ def slack_spec_path() -> Path:
     override = os.environ.get("SLACK_WEB_API_SPEC")
     if override:
         return Path(override)
-    return Path(settings.BASE_DIR).parent / "shared" / "vendor" / "slack" / SPEC_NAME
+    return Path(__file__).resolve().parent / "vendor" / SPEC_NAME
 
 
 _SPEC: dict | None = None
