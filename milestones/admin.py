@@ -3,9 +3,9 @@ from django.db import models
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from accounts.roles import user_is_manager
 from milestones.models import Milestone, MilestoneState
 from milestones.services import MilestoneError, milestone_close, milestone_record_handbook_mr
-from requests_app.roles import user_is_manager
 
 
 class MilestoneStateFilter(admin.SimpleListFilter):

@@ -75,7 +75,7 @@ def milestone_list_for(user) -> list[Milestone]:
     from django.db.models import Count, Q
 
     from requests_app.models import Stage
-    from requests_app.selectors import issues_visible_to
+    from requests_app.policy import issues_visible_to
 
     counts = {
         row["milestone"]: row
@@ -106,7 +106,8 @@ def milestone_get(pk) -> Milestone | None:
 
 
 def milestone_issues_for(user, milestone: Milestone):
-    from requests_app.selectors import issues_visible_to, issues_with_card_data
+    from requests_app.policy import issues_visible_to
+    from requests_app.selectors import issues_with_card_data
 
     return (
         issues_with_card_data(issues_visible_to(user).filter(milestone=milestone))
@@ -225,7 +226,7 @@ def milestone_report(user, milestone: Milestone) -> MilestoneReport:
     from django.db.models import Count
 
     from milestones.models import MilestoneMembership, RolloverEntry
-    from requests_app.selectors import issue_can_see
+    from requests_app.policy import issue_can_see
 
     memberships = list(
         MilestoneMembership.objects.filter(milestone=milestone)

@@ -7,13 +7,14 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from accounts.roles import user_is_manager, user_is_mktgops
 from milestones import selectors, services
 from milestones.forms import HandbookMRForm, RolloverReasonForm
 from milestones.models import Milestone, RolloverStatus
 from mktgops_portal.spreadsheet import spreadsheet_text
 from requests_app.models import Stage
-from requests_app.roles import user_is_manager, user_is_mktgops
-from requests_app.selectors import issue_get_for_user, issue_permissions
+from requests_app.policy import issue_permissions
+from requests_app.selectors import issue_get_for_user
 from requests_app.services import IssueError, issue_update
 
 

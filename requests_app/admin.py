@@ -11,10 +11,10 @@ from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
+from accounts.roles import MANAGERS_GROUP, MKTGOPS_GROUP
 from labels.selectors import labels_attachable
 from labels.services import LabelError, labels_set, labels_validate
 from requests_app.models import Comment, Epic, Issue, IssueEvent, IssueTransition, RequestType, Stage
-from requests_app.roles import MANAGERS_GROUP, MKTGOPS_GROUP
 from requests_app.services import IssueError, issue_move, issue_update, stage_targets
 
 User = get_user_model()

@@ -15,6 +15,7 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.roles import MANAGERS_GROUP, MKTGOPS_GROUP
 from labels.models import Label
 from labels.services import PRIO_ORDER, labels_attach, taxonomy_seed
 from milestones.models import Milestone
@@ -26,7 +27,6 @@ from milestones.services import (
     milestones_ensure_ahead,
 )
 from requests_app.models import Comment, EventKind, Issue, IssueEvent, IssueTransition, RequestType, Stage
-from requests_app.roles import MANAGERS_GROUP, MKTGOPS_GROUP
 from requests_app.services import (
     comment_create,
     issue_close,

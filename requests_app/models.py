@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django_fsm import RETURN_VALUE, FSMField, FSMModelMixin, transition
 
-from requests_app.roles import user_is_manager, user_is_mktgops
+from accounts.roles import user_is_manager, user_is_mktgops
 
 
 class Stage(models.TextChoices):

@@ -6,12 +6,13 @@ from django.db.models import Q
 from django.utils import timezone
 from django_fsm import TransitionNotAllowed
 
+from accounts.roles import user_is_manager, user_is_mktgops
 from milestones.selectors import milestone_current
 from milestones.services import milestone_membership_change
 from requests_app import models as m
 from requests_app.models import Comment, EventKind, Issue, IssueEvent, IssueTransition, RequestType, Stage
-from requests_app.roles import user_is_manager, user_is_mktgops
-from requests_app.selectors import EPIC_WEIGHT, issue_closed_in_previous_milestone, issue_column, issues_visible_to
+from requests_app.policy import EPIC_WEIGHT, issue_closed_in_previous_milestone, issues_visible_to
+from requests_app.selectors import issue_column
 
 User = get_user_model()
 

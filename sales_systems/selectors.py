@@ -4,7 +4,7 @@ from django.utils import timezone
 
 from labels.services import PRIO_ORDER, PRIO_SCOPE, SYSTEMS_REQUEST
 from requests_app.models import EventKind, Issue, IssueEvent
-from requests_app.selectors import issue_can_see
+from requests_app.policy import issue_can_see
 from sales_systems.sla import Sla, sla_for
 
 STEPS = {"requested": PRIO_ORDER[0], "in-queue": PRIO_ORDER[1], "actioned": PRIO_ORDER[2]}

@@ -1,9 +1,9 @@
 from django.db import transaction
 
+from accounts.roles import user_is_mktgops
 from labels.models import Label
 from labels.services import PRIO_ORDER, LabelError, labels_attach
 from requests_app.models import Issue
-from requests_app.roles import user_is_mktgops
 from sales_systems.models import FastTrack, SystemsRequest
 
 

@@ -6,8 +6,8 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from accounts.roles import user_is_mktgops
 from labels.services import PRIO_ORDER, LabelError
-from requests_app.roles import user_is_mktgops
 from requests_app.selectors import issue_get_visible
 from sales_systems import selectors, services
 from sales_systems.models import FastTrack

@@ -5,10 +5,10 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
+from accounts.roles import MANAGERS_GROUP, MKTGOPS_GROUP
 from labels.models import Label
 from milestones.models import Milestone
 from requests_app.models import Comment, Issue, RequestType
-from requests_app.roles import MANAGERS_GROUP, MKTGOPS_GROUP
 
 
 class UserFactory(factory.django.DjangoModelFactory):

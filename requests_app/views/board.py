@@ -14,11 +14,11 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.roles import user_is_mktgops
 from labels.selectors import labels_attachable
 from milestones.selectors import milestone_current, milestone_list
 from requests_app import selectors, services
 from requests_app.models import RequestType, Stage
-from requests_app.roles import user_is_mktgops
 from requests_app.selectors import BoardFilters
 
 PRIORITIES = ["High", "Medium", "Low"]

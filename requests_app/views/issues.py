@@ -11,15 +11,15 @@ from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from accounts.roles import user_is_mktgops
 from labels.selectors import label_list
 from labels.services import LabelError
 from milestones.selectors import milestone_list
-from requests_app import selectors, services
+from requests_app import policy, selectors, services
 from requests_app.filters import IssueFilter
 from requests_app.forms import CommentForm, MoveForm, ReopenForm, TriageForm
 from requests_app.markdown import markdown_to_html
 from requests_app.models import ChecklistItem, RequestType, Stage
-from requests_app.roles import user_is_mktgops
 
 PAGE_SIZE = 25
 # ?sort= values -> ordering; a leading "-" on the value reverses it.
@@ -46,7 +46,7 @@ def _ordering(sort: str) -> tuple[str, list[str]]:
 @login_required
 def issue_list(request):
     mine = request.GET.get("mine") == "1"
-    issues = selectors.issues_with_card_data(selectors.issues_visible_to(request.user))
+    issues = selectors.issues_with_card_data(policy.issues_visible_to(request.user))
     if mine:
         issues = issues.filter(requester=request.user)
     state = request.GET.get("state", "open")
@@ -119,7 +119,7 @@ def _reopen_form(perms, data=None) -> ReopenForm:
 def _render_detail(
     request, issue, *, bound: dict[str, Any] | None = None, error: str = "", error_action: str = "", status: int = 200
 ):
-    perms = selectors.issue_permissions(request.user, issue)
+    perms = policy.issue_permissions(request.user, issue)
     targets = _move_targets(issue, perms)
     context = {
         "issue": issue,
@@ -216,7 +216,7 @@ def issue_action(request, pk, action):
     spec = ACTIONS.get(action)
     if spec is None:
         raise Http404("No such action.")
-    perms = selectors.issue_permissions(request.user, issue)
+    perms = policy.issue_permissions(request.user, issue)
     if action == "reopen" and perms.reopen_needs_manager and not perms.can_reopen and perms.can_view:
         # The no-reopen rule's own words (comment and ping the DRI) come from the service.
         try:
