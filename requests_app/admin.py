@@ -14,7 +14,7 @@ from django.urls import path, reverse
 from accounts.roles import MANAGERS_GROUP, MKTGOPS_GROUP
 from labels.selectors import labels_attachable
 from labels.services import LabelError, labels_set, labels_validate
-from requests_app.models import Comment, Epic, Issue, IssueEvent, IssueTransition, RequestType, Stage
+from requests_app.models import REASON_MAX_LENGTH, Comment, Epic, Issue, IssueEvent, IssueTransition, RequestType, Stage
 from requests_app.services import IssueError, issue_move, issue_update, stage_targets
 
 User = get_user_model()
@@ -27,7 +27,7 @@ PLAIN_FIELDS = ["title", "description", "request_type", "epic"]
 class IssueMoveForm(forms.Form):
     stage = forms.ChoiceField(choices=Stage.choices, label="Move to")
     reason = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}), required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}), required=False, max_length=REASON_MAX_LENGTH,
         help_text="Required when blocking: say what the issue is waiting on. Recorded in the stage log.",
     )  # fmt: skip
 

@@ -15,7 +15,14 @@ from labels.selectors import labels_attachable
 from labels.taxonomy import TOOL_NAMES
 from milestones.selectors import milestones_open_for_planning
 from requests_app import list_import
-from requests_app.models import RequestType, Stage
+from requests_app.models import (
+    COMMENT_MAX_LENGTH,
+    REASON_MAX_LENGTH,
+    SECTION_MAX_LENGTH,
+    TITLE_MAX_LENGTH,
+    RequestType,
+    Stage,
+)
 from requests_app.pii import personal_data_found
 from requests_app.selectors import initial_source_statuses, mktgops_members
 
@@ -39,7 +46,7 @@ class IdsChoiceField(forms.ModelMultipleChoiceField):
 
 
 def _text(**kwargs):
-    return forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), **kwargs)
+    return forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), max_length=SECTION_MAX_LENGTH, **kwargs)
 
 
 def _date_widget():
@@ -54,7 +61,9 @@ class RequestForm(forms.Form):
     sections: ClassVar[list[tuple[str, str]]] = []
     always_confidential: ClassVar[bool] = False
 
-    title = forms.CharField(max_length=255, help_text="One line MktgOps will recognise it by on the board.")
+    title = forms.CharField(
+        max_length=TITLE_MAX_LENGTH, help_text="One line MktgOps will recognise it by on the board."
+    )
     confidential = forms.BooleanField(required=False, label="Confidential", help_text=CONFIDENTIAL_HELP)
     # Set once the requester has seen the personal-data suggestion and chose to file it as it is.
     pii_acknowledged = forms.BooleanField(required=False, widget=forms.HiddenInput)
@@ -333,13 +342,18 @@ REQUEST_KINDS_BY_SLUG = {kind.slug: kind for kind in REQUEST_KINDS}
 # The issue page's actions.
 class CommentForm(forms.Form):
     body = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 4}), label="Comment", help_text="Markdown is supported."
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=COMMENT_MAX_LENGTH,
+        label="Comment",
+        help_text="Markdown is supported.",
     )
 
 
 class MoveForm(forms.Form):
     to_stage = forms.ChoiceField(label="Move to")
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, label="Reason")
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), max_length=REASON_MAX_LENGTH, required=False, label="Reason"
+    )
 
     # Stages whose move must say why: what is being asked of the requester, what blocks the issue.
     REASON_REQUIRED = {
@@ -396,4 +410,6 @@ class TriageForm(forms.Form):
 
 
 class ReopenForm(forms.Form):
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, label="Reason")
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), max_length=REASON_MAX_LENGTH, required=False, label="Reason"
+    )

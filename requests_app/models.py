@@ -39,6 +39,15 @@ BLOCKABLE = [
 ]
 
 
+# Longest text accepted per field (ASVS 5.1.4): every form, serializer and service bounds its input by these, so
+# no request makes the PII check, Markdown or the database work on megabytes. Titles are the column's length.
+TITLE_MAX_LENGTH = 255
+DESCRIPTION_MAX_LENGTH = 50_000  # characters; a request form's sections together stay well under it
+SECTION_MAX_LENGTH = 8_000  # one free-text section of a request form
+COMMENT_MAX_LENGTH = 10_000
+REASON_MAX_LENGTH = 2_000  # move, reopen and rollover reasons
+
+
 class RequestType(models.TextChoices):
     BUG = "bug", "Bug request"
     PROCESS_CHANGE = "process_change", "Process-change request"
@@ -91,8 +100,8 @@ class Epic(models.Model):
 
     title = models.CharField(max_length=255)
     description = models.TextField(blank=True)
-    # Promoted from a confidential issue: its title and description are that issue's, so it is as private.
-    confidential = models.BooleanField(default=False)
+    # Who may see it is decided from its issues when read (requests_app.policy.epics_visible_to), never from a
+    # flag copied at promotion: an issue made confidential afterwards hides the epic at once.
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
 

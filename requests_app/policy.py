@@ -12,7 +12,7 @@ from django.db.models import Q, QuerySet
 
 from accounts.roles import user_is_manager, user_is_mktgops
 from milestones.selectors import milestone_current
-from requests_app.models import Issue, Stage
+from requests_app.models import Epic, Issue, Stage
 
 # Weight at which the handbook promotes an issue to an epic.
 EPIC_WEIGHT = 21
@@ -34,6 +34,39 @@ def issue_can_see(user, issue: Issue) -> bool:
     if not issue.confidential or user_is_mktgops(user):
         return True
     return user.pk in (issue.requester_id, issue.assignee_id)
+
+
+def epics_visible_to(user) -> QuerySet[Epic]:
+    """Epics `user` may see, decided from their issues at read time (issue 12; no flag copied onto the epic).
+
+    An epic holding a confidential issue carries what that issue says (a promoted epic is its title and
+    description), so it is seen only by those who may see every confidential issue it holds: MktgOps, or
+    someone who is the requester or assignee of each of them. Epics without confidential issues: everyone
+    signed in. Anonymous users: none.
+    """
+    epics = Epic.objects.all()
+    if not getattr(user, "is_authenticated", False):
+        return epics.none()
+    if user_is_mktgops(user):
+        return epics
+    hidden = Issue.objects.filter(confidential=True, epic__isnull=False).exclude(Q(requester=user) | Q(assignee=user))
+    return epics.exclude(pk__in=hidden.values("epic_id"))
+
+
+def epic_can_see(user, epic: Epic) -> bool:
+    """Whether `user` may see `epic` (one query unless `user` is MktgOps or anonymous)."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return user_is_mktgops(user) or epics_visible_to(user).filter(pk=epic.pk).exists()
+
+
+def issue_epic_for_user(user, issue: Issue) -> Epic | None:
+    """The epic an issue page names to `user`, who sees `issue`: None when the epic is hidden from them
+    (it holds a confidential issue they may not see). One query at most."""
+    epic = issue.epic
+    if epic is None or epic_can_see(user, epic):
+        return epic
+    return None
 
 
 @dataclass(frozen=True)

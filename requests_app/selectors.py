@@ -18,10 +18,11 @@ from django.db.models import (
 )
 from django.utils import timezone
 
-from accounts.roles import user_is_mktgops
 from labels.models import Label
-from requests_app.models import Epic, Issue, IssueTransition, Stage
-from requests_app.policy import issues_visible_to
+from requests_app.models import Issue, IssueTransition, Stage
+from requests_app.policy import epics_visible_to, issue_epic_for_user, issues_visible_to
+
+__all__ = ["epics_visible_to", "issue_epic_for_user"]  # asked of policy.py, re-exported for the views
 
 
 def issues_with_card_data(issues: QuerySet[Issue]) -> QuerySet[Issue]:
@@ -100,30 +101,6 @@ def epic_progress(user, epic) -> dict:
         "weight": sum(i.weight or 0 for i in issues),
         "weight_done": sum(i.weight or 0 for i in issues if i.stage == Stage.COMPLETED),
     }
-
-
-def epics_visible_to(user) -> QuerySet[Epic]:
-    """A confidential epic (promoted from a confidential issue) is seen by MktgOps and by whoever may see one of
-    its confidential issues (the promoted issue's requester and assignee); the others by everyone."""
-
-    epics = Epic.objects.all()
-    if not getattr(user, "is_authenticated", False):
-        return epics.none()
-    if user_is_mktgops(user):
-        return epics
-    secret_seen = issues_visible_to(user).filter(confidential=True, epic__isnull=False).values("epic_id")
-    return epics.filter(Q(confidential=False) | Q(pk__in=secret_seen))
-
-
-def issue_epic_for_user(user, issue: Issue) -> Epic | None:
-    """The epic an issue page names, when `user` may see it (no query: decided from the issue, which `user` sees).
-
-    A confidential epic is named on its confidential issues (whoever sees one of them sees the epic) and to
-    MktgOps; a public issue linked to it does not name it to the others."""
-    epic = issue.epic
-    if epic is None or not epic.confidential or issue.confidential or user_is_mktgops(user):
-        return epic
-    return None
 
 
 def epic_get_for_user(user, pk):

@@ -4,7 +4,15 @@ from rest_framework import serializers
 
 from labels.models import Label
 from milestones.models import Milestone
-from requests_app.models import Attachment, Issue, RequestType, Stage
+from requests_app.models import (
+    DESCRIPTION_MAX_LENGTH,
+    REASON_MAX_LENGTH,
+    TITLE_MAX_LENGTH,
+    Attachment,
+    Issue,
+    RequestType,
+    Stage,
+)
 
 
 class IssueSerializer(serializers.ModelSerializer):
@@ -48,8 +56,8 @@ class IssueSerializer(serializers.ModelSerializer):
 
 
 class IssueCreateSerializer(serializers.Serializer):
-    title = serializers.CharField(max_length=255)
-    description = serializers.CharField(required=False, allow_blank=True, default="")
+    title = serializers.CharField(max_length=TITLE_MAX_LENGTH)
+    description = serializers.CharField(max_length=DESCRIPTION_MAX_LENGTH, required=False, allow_blank=True, default="")
     request_type = serializers.ChoiceField(choices=RequestType.choices, default=RequestType.GENERAL)
     confidential = serializers.BooleanField(required=False, default=False)
 
@@ -60,8 +68,8 @@ class IssueUpdateSerializer(serializers.Serializer):
     )
     milestone = serializers.PrimaryKeyRelatedField(queryset=Milestone.objects.all(), allow_null=True, required=False)
     weight = serializers.IntegerField(min_value=0, max_value=1000, allow_null=True, required=False)
-    labels = serializers.ListField(child=serializers.CharField(), required=False)
-    rollover_reason = serializers.CharField(required=False, allow_blank=True)
+    labels = serializers.ListField(child=serializers.CharField(max_length=255), max_length=100, required=False)
+    rollover_reason = serializers.CharField(max_length=REASON_MAX_LENGTH, required=False, allow_blank=True)
 
     def to_internal_value(self, data):
         if isinstance(data, dict) and "stage" in data:
@@ -82,7 +90,7 @@ class IssueMoveSerializer(serializers.Serializer):
     stage = serializers.ChoiceField(choices=Stage.values)
     # An index in the column; past its end means the end. Bounded so it always fits the database's integers.
     position = serializers.IntegerField(min_value=0, max_value=2**31 - 1, required=False, allow_null=True)
-    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    reason = serializers.CharField(max_length=REASON_MAX_LENGTH, required=False, allow_blank=True, default="")
     expected_stage = serializers.ChoiceField(choices=Stage.values, required=False)
 
 

@@ -10,7 +10,19 @@ from accounts.roles import user_is_manager, user_is_mktgops
 from milestones.selectors import milestone_current
 from milestones.services import milestone_membership_change
 from requests_app import models as m
-from requests_app.models import Comment, EventKind, Issue, IssueEvent, IssueTransition, RequestType, Stage
+from requests_app.models import (
+    COMMENT_MAX_LENGTH,
+    DESCRIPTION_MAX_LENGTH,
+    REASON_MAX_LENGTH,
+    TITLE_MAX_LENGTH,
+    Comment,
+    EventKind,
+    Issue,
+    IssueEvent,
+    IssueTransition,
+    RequestType,
+    Stage,
+)
 from requests_app.policy import EPIC_WEIGHT, issue_closed_in_previous_milestone, issues_visible_to
 from requests_app.selectors import issue_column
 
@@ -26,6 +38,12 @@ class IssueError(Exception):
 
 
 NOT_FOUND = "No issue with this id is visible to you."
+
+
+def _check_length(what: str, text: str, limit: int) -> None:
+    """Refuse text longer than `limit` characters (the limits are in requests_app.models)."""
+    if len(text or "") > limit:
+        raise IssueError(f"The {what} is {len(text):,} characters long; at most {limit:,} are accepted.")
 
 
 class IssueNotFound(IssueError):
@@ -158,6 +176,7 @@ def issue_move(
     """
     if to_stage not in Stage.values:
         raise IssueMoveRefused(f"Unknown stage {to_stage!r}; stages are {', '.join(Stage.values)}.")
+    _check_length("reason", reason, REASON_MAX_LENGTH)
     # Who may move comes first: a requester is told "not yours to move" (403), not why the move is invalid.
     if not user_is_mktgops(by):
         if not issues_visible_to(by).filter(pk=issue_id).exists():
@@ -333,6 +352,8 @@ def issue_create(
         raise IssueError("A request needs a title.")
     if request_type not in RequestType.values:
         raise IssueError(f"Unknown request type {request_type!r}.")
+    _check_length("title", title, TITLE_MAX_LENGTH)
+    _check_length("description", description, DESCRIPTION_MAX_LENGTH)
     # List imports carry personal data: always confidential (handbook).
     confidential = confidential or request_type == RequestType.LIST_IMPORT
     last = Issue.objects.filter(stage=Stage.TRIAGE).order_by("-position").values_list("position", flat=True).first()
@@ -393,6 +414,7 @@ def issue_update(*, issue: Issue, by, **changes) -> Issue:
         issue.confidential = new
         fields.append("confidential")
     if "rollover_reason" in changes and (changes["rollover_reason"] or "") != issue.rollover_reason:
+        _check_length("rollover reason", changes["rollover_reason"], REASON_MAX_LENGTH)
         issue.rollover_reason = (changes["rollover_reason"] or "").strip()
         issue.rollover_reason_by = by if issue.rollover_reason else None
         _event(issue, by, EventKind.ROLLOVER_REASON, new_value=issue.rollover_reason[:255])
@@ -412,6 +434,7 @@ def comment_create(*, issue: Issue, author, body: str, is_system: bool = False) 
     body = (body or "").strip()
     if not body:
         raise IssueError("A comment can't be empty.")
+    _check_length("comment", body, COMMENT_MAX_LENGTH)
     return Comment.objects.create(issue=issue, author=author, body=body, is_system=is_system)
 
 
@@ -447,6 +470,7 @@ def issue_reopen(*, issue: Issue, by, reason: str = "") -> Issue:
     if not issue.closed_at:
         raise IssueError(f"#{issue.pk} is open.")
     reason = (reason or "").strip()
+    _check_length("reason", reason, REASON_MAX_LENGTH)
     if issue_closed_in_previous_milestone(issue):
         if not user_is_manager(by):
             raise IssueMoveForbidden(
@@ -477,9 +501,7 @@ def issue_promote_to_epic(*, issue: Issue, by) -> "m.Epic":
             f"Only issues weighted {EPIC_WEIGHT} or more are promoted to epics; #{issue.pk} weighs "
             f"{issue.weight or 0}. Split it into smaller issues instead, or raise its weight."
         )
-    epic = m.Epic.objects.create(
-        title=issue.title, description=issue.description, confidential=issue.confidential, created_by=by
-    )
+    epic = m.Epic.objects.create(title=issue.title, description=issue.description, created_by=by)
     issue.epic = epic
     issue.save(update_fields=["epic", "updated_at"])
     _event(issue, by, EventKind.PROMOTED, new_value=epic.title[:255])

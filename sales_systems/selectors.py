@@ -4,7 +4,7 @@ from django.utils import timezone
 
 from labels.services import PRIO_ORDER, PRIO_SCOPE, SYSTEMS_REQUEST
 from requests_app.models import EventKind, Issue, IssueEvent
-from requests_app.policy import issue_can_see
+from requests_app.policy import issues_visible_to
 from sales_systems.sla import Sla, sla_for
 
 STEPS = {"requested": PRIO_ORDER[0], "in-queue": PRIO_ORDER[1], "actioned": PRIO_ORDER[2]}
@@ -20,10 +20,13 @@ def _requested_at():
     return Coalesce(Subquery(added.order_by("-at").values("at")[:1]), F("created_at"))
 
 
-def systems_queue(step: str | None = None) -> QuerySet[Issue]:
-    """Open Sales Systems requests, oldest request first, with their step, fast-track kind and request time."""
+def systems_queue(user, step: str | None = None) -> QuerySet[Issue]:
+    """Open Sales Systems requests `user` may see, oldest request first, with their step, fast-track kind and
+    request time. Hidden confidential requests are not rows at all (issue 12: no row, step, kind, time or badge
+    tells a requester that they exist)."""
     issues = (
-        Issue.objects.filter(labels__name=SYSTEMS_REQUEST, closed_at__isnull=True)
+        issues_visible_to(user)
+        .filter(labels__name=SYSTEMS_REQUEST, closed_at__isnull=True)
         .select_related("assignee", "milestone", "systems_request")
         .annotate(prio=_prio_label(), requested_at=_requested_at())
         .order_by("requested_at", "pk")
@@ -53,13 +56,12 @@ def issues_with_sla(issues: QuerySet[Issue]) -> QuerySet[Issue]:
     return issues.select_related("systems_request").annotate(prio=_prio_label(), requested_at=_requested_at())
 
 
-def queue_rows(user, issues) -> list[dict]:
-    """Rows for the queue page: confidential titles are masked for those who may not see them."""
+def queue_rows(issues) -> list[dict]:
+    """Rows for the queue page, from `systems_queue` (which already left out what the viewer may not see)."""
     now = timezone.localtime()
     return [
         {
             "issue": issue,
-            "visible": issue_can_see(user, issue),
             "sla": systems_sla(issue, now),
             "next_step": _next_step(issue.prio),
         }

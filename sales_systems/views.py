@@ -2,12 +2,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.shortcuts import render
 from django.views.decorators.http import require_POST
 
 from accounts.roles import user_is_mktgops
 from labels.services import PRIO_ORDER, LabelError
+from mktgops_portal.redirects import redirect_back
 from requests_app.selectors import issue_get_visible
 from sales_systems import selectors, services
 from sales_systems.models import FastTrack
@@ -18,7 +18,7 @@ TABS = [("", "All open"), ("requested", "Requested"), ("in-queue", "In Queue —
 @login_required
 def queue(request):
     step = request.GET.get("step", "")
-    rows = selectors.queue_rows(request.user, selectors.systems_queue(step or None))
+    rows = selectors.queue_rows(selectors.systems_queue(request.user, step or None))
     return render(
         request,
         "sales_systems/queue.html",
@@ -43,13 +43,8 @@ def _issue_or_404(request, pk):
 
 
 def _back(request):
-    """Back to the queue tab the form was posted from; a `next` pointing anywhere else is ignored."""
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return redirect(target)
-    return redirect("sales-systems")
+    """Back to the queue tab the form was posted from; a `next` that is not a path on this site is ignored."""
+    return redirect_back(request, "sales-systems")
 
 
 @login_required

@@ -118,13 +118,25 @@ def make_request(
     return issue
 
 
-def test_queue_hides_confidential_titles_from_requesters(client, prio_labels, ic_user, requester_user):
-    secret = make_request(prio_labels, ic_user, confidential=True, title="Import VIP contact list")
-    client.force_login(requester_user)
-    page = client.get("/sales-systems/").content.decode()
-    assert f"#{secret.pk}" in page
-    assert "Import VIP contact list" not in page
-    assert "Confidential issue" in page
+def test_queue_leaves_out_confidential_requests_the_viewer_may_not_see(
+    client, prio_labels, ic_user, requester_user, other_requester
+):
+    # Issue 12 case 3: no row, step, kind, request time or SLA badge tells a requester a hidden request exists.
+    secret = make_request(
+        prio_labels, ic_user, confidential=True, title="Import VIP contact list", fast=FastTrack.NEW_FIELD
+    )
+    client.force_login(other_requester)
+    for tab in ("", "requested", "in-queue", "actioned"):
+        page = client.get(f"/sales-systems/?step={tab}").content.decode()
+        assert f"#{secret.pk}" not in page
+        assert "Import VIP contact list" not in page
+        assert "badge" not in page  # no SLA badge of a row that is not there
+        assert "No open Sales Systems requests here." in page
+
+    secret.requester = requester_user
+    secret.save(update_fields=["requester"])
+    client.force_login(requester_user)  # its own requester sees it whole
+    assert "Import VIP contact list" in client.get("/sales-systems/").content.decode()
 
     client.force_login(ic_user)
     assert "Import VIP contact list" in client.get("/sales-systems/").content.decode()
