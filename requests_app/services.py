@@ -10,6 +10,15 @@ from accounts.roles import user_is_manager, user_is_mktgops
 from milestones.selectors import milestone_current
 from milestones.services import milestone_membership_change
 from requests_app import models as m
+from requests_app.errors import (
+    NOT_FOUND,
+    IssueError,
+    IssueErrorCode,
+    IssueMoveConflict,
+    IssueMoveForbidden,
+    IssueMoveRefused,
+    IssueNotFound,
+)
 from requests_app.models import (
     COMMENT_MAX_LENGTH,
     DESCRIPTION_MAX_LENGTH,
@@ -33,33 +42,13 @@ User = get_user_model()
 POSITION_GAP = 1 << 16
 
 
-class IssueError(Exception):
-    """A change the rules refuse. The message says why and what would make it allowed."""
-
-
-NOT_FOUND = "No issue with this id is visible to you."
-
-
 def _check_length(what: str, text: str, limit: int) -> None:
-    """Refuse text longer than `limit` characters (the limits are in requests_app.models)."""
+    """Refuse text longer than `limit` characters (the limits are in requests_app.models): IssueError 400."""
     if len(text or "") > limit:
-        raise IssueError(f"The {what} is {len(text):,} characters long; at most {limit:,} are accepted.")
-
-
-class IssueNotFound(IssueError):
-    """Missing, or hidden from the user (the two answer alike)."""
-
-
-class IssueMoveRefused(IssueError):
-    """The move is not allowed from here, or a guard does not hold (API: 409)."""
-
-
-class IssueMoveForbidden(IssueMoveRefused):
-    """The user may not make this move (API: 403)."""
-
-
-class IssueMoveConflict(IssueMoveRefused):
-    """Someone else moved the issue first (API: 409 with its current stage)."""
+        raise IssueError(
+            f"The {what} is {len(text):,} characters long; at most {limit:,} are accepted.",
+            code=IssueErrorCode.TOO_LONG,
+        )
 
 
 # (from, to) -> transition method on Issue. Blocking and unblocking are one method each.

@@ -6,7 +6,8 @@ from django.shortcuts import render
 from django.views.decorators.http import require_POST
 
 from accounts.roles import user_is_mktgops
-from labels.services import PRIO_ORDER, LabelError
+from labels.services import PRIO_ORDER
+from mktgops_portal.errors import PortalError
 from mktgops_portal.redirects import redirect_back
 from requests_app.selectors import issue_get_visible
 from sales_systems import selectors, services
@@ -54,7 +55,7 @@ def advance(request, pk):
     try:
         services.systems_request_advance(issue=issue, to=request.POST.get("to", ""), by=request.user)
         messages.success(request, f"#{issue.pk} is now {request.POST.get('to')}.")
-    except LabelError as exc:
+    except PortalError as exc:
         messages.error(request, str(exc))
     return _back(request)
 
@@ -68,6 +69,6 @@ def fast_track(request, pk):
             issue=issue, fast_track=request.POST.get("fast_track", ""), by=request.user
         )
         messages.success(request, f"Fast-track kind of #{issue.pk} saved.")
-    except LabelError as exc:
+    except PortalError as exc:
         messages.error(request, str(exc))
     return _back(request)
