@@ -13,4 +13,4 @@ RUN DEBUG=0 SECRET_KEY=build-only-not-secret ALLOWED_HOSTS=build python manage.p
 RUN useradd --create-home portal && mkdir -p /app/var && chown -R portal /app/var
 USER portal
 EXPOSE 8000
-CMD ["gunicorn", "mktgops_portal.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+CMD ["gunicorn", "mktgops_portal.wsgi:application", "-c", "gunicorn.conf.py"]

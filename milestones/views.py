@@ -8,6 +8,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts.roles import user_is_manager, user_is_mktgops
+from audit.models import AuditKind
+from audit.services import audit_record
 from milestones import selectors, services
 from milestones.forms import HandbookMRForm, RolloverReasonForm
 from milestones.models import Milestone, RolloverStatus
@@ -197,6 +199,13 @@ REPORT_CSV_COLUMNS = [
 def milestone_report_csv(request, pk):
     milestone = _milestone_or_404(pk)
     report = selectors.milestone_report(request.user, milestone)
+    audit_record(
+        kind=AuditKind.EXPORT,
+        user=request.user,
+        target_type="milestone_report",
+        target_id=milestone.pk,
+        data={"rows": len(report.rows)},
+    )
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="milestone-report-{milestone.start_date:%Y-%m-%d}.csv"'
     writer = csv.writer(response)

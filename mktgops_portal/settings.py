@@ -38,6 +38,10 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_filters",
     "django_htmx",
+    "axes",
+    "csp",
+    "accounts",
+    "audit",
     "labels",
     "milestones",
     "requests_app",
@@ -55,6 +59,11 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "audit.middleware.AuditContextMiddleware",
+    "accounts.sessions.SessionLifetimeMiddleware",
+    # Last, as django-axes asks: it turns a lockout raised during authentication into its lockout response.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "mktgops_portal.urls"
@@ -124,12 +133,70 @@ STORAGES = {
 # Uploads (list-import CSVs hold PII) live outside any public URL; views stream them
 # after an authorisation check. There is deliberately no MEDIA_URL route.
 PRIVATE_MEDIA_ROOT = Path(env("PRIVATE_MEDIA_ROOT", default=str(VAR_DIR / "private")))
-DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
-FILE_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
+# Bounded input (issue 12): a request body other than files (a form's fields, a JSON body) is refused past
+# DATA_UPLOAD_MAX_MEMORY_SIZE (400, never read into memory); uploaded files are stopped while they arrive at
+# FILE_UPLOAD_MAX_BYTES by mktgops_portal.uploads.BoundedUploadHandler; files above
+# FILE_UPLOAD_MAX_MEMORY_SIZE go to a temporary file instead of memory.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=1024 * 1024)
+DATA_UPLOAD_MAX_NUMBER_FIELDS = env.int("DATA_UPLOAD_MAX_NUMBER_FIELDS", default=1000)
+FILE_UPLOAD_MAX_BYTES = env.int("FILE_UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
+FILE_UPLOAD_MAX_MEMORY_SIZE = env.int("FILE_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
+FILE_UPLOAD_HANDLERS = [
+    "mktgops_portal.uploads.BoundedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+
+# Sessions (ASVS 3.3): signed out after SESSION_IDLE_TIMEOUT seconds without a request (default 8 hours) and,
+# whatever the activity, SESSION_ABSOLUTE_LIFETIME seconds after signing in (default 12 hours); see
+# mktgops_portal.sessions. The cookie itself expires with the idle timeout and is renewed on each request.
+SESSION_IDLE_TIMEOUT = env.int("SESSION_IDLE_TIMEOUT", default=8 * 60 * 60)
+SESSION_ABSOLUTE_LIFETIME = env.int("SESSION_ABSOLUTE_LIFETIME", default=12 * 60 * 60)
+SESSION_COOKIE_AGE = SESSION_IDLE_TIMEOUT
+SESSION_SAVE_EVERY_REQUEST = False  # the middleware renews the session at most once a minute
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+
+# Sign-in throttling (ASVS 2.2.1) with django-axes: after AXES_FAILURE_LIMIT failed sign-ins for one username
+# from one address, that pair is locked out for AXES_COOLOFF_MINUTES (the portal's sign-in, /admin/login/ and
+# anything else calling authenticate()). Managers unlock in the admin (Axes → Access attempts → delete) or with
+# `manage.py axes_reset_username <name>`.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# Behind a proxy that sets X-Forwarded-For, read the client address from it (the audit log does the same).
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if env.bool("TRUST_X_FORWARDED_FOR", default=False) else ["REMOTE_ADDR"]
+)
+AUDIT_TRUST_X_FORWARDED_FOR = env.bool("TRUST_X_FORWARDED_FOR", default=False)
+
+# Content-Security-Policy (ASVS 14.4.3) with django-csp: scripts only from the portal's own static files (no
+# inline script, no eval), images from the portal only (Markdown images are shown as links), no plugins, no
+# framing, forms post to the portal only. Inline style attributes stay allowed: labels carry their colour.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
 
 # E-mail: console by default, SMTP when EMAIL_URL is set (smtp://user:pass@host:587/?tls=True).
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")

@@ -1,8 +1,9 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from mktgops_portal import auth_views as portal_auth_views
 from mktgops_portal.health import healthz
 
 urlpatterns = [
@@ -10,8 +11,17 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/password-reset/", portal_auth_views.PasswordResetView.as_view(), name="password_reset"),
+    path("accounts/password-reset/sent/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
+    path(
+        "accounts/reset/<uidb64>/<token>/",
+        portal_auth_views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path("accounts/reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # The split view serves Swagger UI's start-up code as a script file: the page needs no inline script (CSP).
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/", include("mktgops_portal.api_urls")),
     path("", include("requests_app.urls")),
     path("milestones/", include("milestones.urls")),
@@ -19,6 +29,7 @@ urlpatterns = [
     path("changelog/", include("requests_app.urls_changelog")),
     path("slack/", include("slack_messages.urls")),
     path("board/", include("requests_app.urls_board")),
+    path("audit/", include("audit.urls")),
 ]
 
 handler404 = "mktgops_portal.error_pages.page_not_found"

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
+from mktgops_portal.spreadsheet import spreadsheet_text
+
 MAX_BYTES = 10 * 1024 * 1024
 MAX_ROWS = 50_000
 # The form shows this many row errors; the rest are counted.
@@ -117,6 +119,21 @@ def _not_utf8_message(data: bytes, exc: UnicodeDecodeError, *, with_bom: bool) -
         f"byte is “{guess}”. Save the file as “CSV UTF-8 (Comma delimited)” (Excel) or with UTF-8 encoding "
         "(Google Sheets exports UTF-8) and upload it again."
     )
+
+
+def list_import_for_download(data: bytes) -> bytes:
+    """A stored list-import CSV as it is downloaded: every cell a spreadsheet would read as a formula
+    (`=`, `+`, `-`, `@`, tab, CR first) made text with a leading quote, the rule of every CSV export
+    (mktgops_portal.spreadsheet; issue 12 case 5). UTF-8 with a byte-order mark (Excel reads it as UTF-8).
+
+    `data`: the stored bytes (UTF-8, checked on upload; at most FILE_UPLOAD_MAX_BYTES). Linear in its size.
+    """
+    text = data.decode("utf-8-sig", errors="replace")
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    for row in csv.reader(io.StringIO(text, newline="")):
+        writer.writerow([spreadsheet_text(cell) for cell in row])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
 def _first_line(text: str) -> str:

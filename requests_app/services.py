@@ -7,6 +7,8 @@ from django.utils import timezone
 from django_fsm import TransitionNotAllowed
 
 from accounts.roles import user_is_manager, user_is_mktgops
+from audit.models import AuditKind
+from audit.services import audit_record
 from milestones.selectors import milestone_current
 from milestones.services import milestone_membership_change
 from requests_app import models as m
@@ -400,6 +402,13 @@ def issue_update(*, issue: Issue, by, **changes) -> Issue:
         if not new and issue.request_type == RequestType.LIST_IMPORT:
             raise IssueError("List-import requests hold personal data and stay confidential.")
         _event(issue, by, EventKind.CONFIDENTIAL_CHANGED, old_value=str(issue.confidential), new_value=str(new))
+        audit_record(
+            kind=AuditKind.CONFIDENTIAL_CHANGED,
+            user=by,
+            target_type="issue",
+            target_id=issue.pk,
+            data={"from": issue.confidential, "to": new},
+        )
         issue.confidential = new
         fields.append("confidential")
     if "rollover_reason" in changes and (changes["rollover_reason"] or "") != issue.rollover_reason:

@@ -6,6 +6,8 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from audit.models import AuditKind
+from audit.services import audit_record
 from mktgops_portal.spreadsheet import spreadsheet_text
 from requests_app.selectors import CHANGELOG_LABELS, changelog_entries
 
@@ -27,7 +29,9 @@ def changelog_csv(request):
     response["Content-Disposition"] = 'attachment; filename="marketing-changelog.csv"'
     writer = csv.writer(response)
     writer.writerow(["month", "completed_at", "issue", "title", "labels", "assignee", "url"])
-    for issue in changelog_entries(request.user):
+    entries = list(changelog_entries(request.user))
+    audit_record(kind=AuditKind.EXPORT, user=request.user, target_type="changelog", data={"rows": len(entries)})
+    for issue in entries:
         names = [lbl.name for lbl in issue.labels.all() if lbl.name in CHANGELOG_LABELS]
         writer.writerow(
             [

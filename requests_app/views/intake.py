@@ -6,6 +6,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 
 from labels.services import LabelError
+from mktgops_portal.uploads import upload_refusal
 from requests_app import services
 from requests_app.forms import REQUEST_KINDS, REQUEST_KINDS_BY_SLUG
 
@@ -21,6 +22,9 @@ def request_new(request, kind):
     if kind is None:
         raise Http404("No such request type.")
     form = kind.form_class(request.POST or None, request.FILES or None)
+    if request.method == "POST" and (refusal := upload_refusal(request)):
+        # Stopped at the size limit while it arrived: say so on the form, whose other fields are kept.
+        form.add_error("csv_file" if "csv_file" in form.fields else None, refusal)
     if request.method == "POST" and form.is_valid():
         try:
             issue = services.request_submit(

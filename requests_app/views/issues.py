@@ -7,17 +7,21 @@ from django import forms as django_forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
 from accounts.roles import user_is_mktgops
+from audit.models import AuditKind
+from audit.services import audit_record
 from labels.selectors import label_list
 from labels.services import LabelError
 from milestones.selectors import milestone_list
 from requests_app import policy, selectors, services
 from requests_app.filters import IssueFilter
 from requests_app.forms import CommentForm, MoveForm, ReopenForm, TriageForm
+from requests_app.list_import import list_import_for_download
 from requests_app.markdown import markdown_to_html
 from requests_app.models import ChecklistItem, RequestType, Stage
 
@@ -266,12 +270,17 @@ def attachment_download(request, pk, attachment_pk):
     attachment = selectors.attachment_get_for_user(request.user, pk, attachment_pk)
     if attachment is None:
         raise Http404("No such file is visible to you.")
-    response = FileResponse(
-        attachment.file.open("rb"),
-        as_attachment=True,
-        filename=attachment.original_name,
-        content_type="text/csv; charset=utf-8",
+    with attachment.file.open("rb") as stored:
+        content = list_import_for_download(stored.read())
+    audit_record(
+        kind=AuditKind.ATTACHMENT_DOWNLOADED,
+        user=request.user,
+        target_type="attachment",
+        target_id=attachment.pk,
+        data={"issue": attachment.issue_id},
     )
+    response = HttpResponse(content, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = content_disposition_header(True, attachment.original_name)
     # Personal data: never kept by a shared cache or the browser's disk cache.
     response["Cache-Control"] = "private, no-store"
     return response

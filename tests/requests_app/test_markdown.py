@@ -35,7 +35,7 @@ def test_script_tags_onerror_attributes_and_javascript_links_are_removed():
     assert_inert(html)
     assert "Hello" in html
     assert "world" in html
-    assert '<img src="x.png">' in html
+    assert '<a href="x.png" rel="nofollow noopener">Image: x.png</a>' in html  # never loaded (issue 12)
 
 
 def test_links_get_nofollow_noopener():
