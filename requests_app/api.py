@@ -78,7 +78,7 @@ class IssueViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         return Response(IssueSerializer(selectors.issues_attach_labels([issue])[0]).data)
 
     @extend_schema(responses={200: AttachmentSerializer(many=True)})
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)  # a plain list: an issue has a few files
     def attachments(self, request, pk=None):
         """The issue's files (the list-import CSV); hidden issues answer 404 like the issue itself."""
         issue = self.get_object()

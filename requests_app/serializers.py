@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.validators import RegexValidator
 from rest_framework import serializers
 
 from labels.models import Label
@@ -19,9 +20,11 @@ class IssueSerializer(serializers.ModelSerializer):
     stage = serializers.CharField(read_only=True)
     stage_label = serializers.CharField(read_only=True)
     labels = serializers.SerializerMethodField()
-    assignee = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    assignee = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     requester = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    milestone = serializers.PrimaryKeyRelatedField(read_only=True)
+    milestone = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    # "" when the issue is not blocked, else the stage it was blocked from.
+    blocked_from = serializers.CharField(read_only=True)
     web_url = serializers.CharField(read_only=True)
     is_open = serializers.BooleanField(read_only=True)
 
@@ -56,7 +59,8 @@ class IssueSerializer(serializers.ModelSerializer):
 
 
 class IssueCreateSerializer(serializers.Serializer):
-    title = serializers.CharField(max_length=TITLE_MAX_LENGTH)
+    # Not blank once trimmed: the pattern puts that rule in the OpenAPI document too.
+    title = serializers.CharField(max_length=TITLE_MAX_LENGTH, validators=[RegexValidator(r"\S")])
     description = serializers.CharField(max_length=DESCRIPTION_MAX_LENGTH, required=False, allow_blank=True, default="")
     request_type = serializers.ChoiceField(choices=RequestType.choices, default=RequestType.GENERAL)
     confidential = serializers.BooleanField(required=False, default=False)
