@@ -214,7 +214,7 @@ def milestone_report_csv(request, pk):
         m = row.membership
         writer.writerow(
             [
-                row.issue.pk,
+                row.issue.pk if row.visible else "",  # a hidden issue's number would say which one it is
                 spreadsheet_text(row.title),
                 row.came_in,
                 row.outcome,

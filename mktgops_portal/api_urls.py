@@ -4,7 +4,13 @@ from labels.api import LabelViewSet
 from milestones.api import MilestoneViewSet
 from requests_app.api import IssueViewSet
 
-router = DefaultRouter()
+
+# No ".json" suffix routes: the API speaks JSON only, and the suffix reached actions that do not take it (500).
+class JsonRouter(DefaultRouter):
+    include_format_suffixes = False
+
+
+router = JsonRouter()
 router.register("issues", IssueViewSet, basename="api-issue")
 router.register("labels", LabelViewSet, basename="api-label")
 router.register("milestones", MilestoneViewSet, basename="api-milestone")
