@@ -62,6 +62,26 @@ CHROMIUM_ARGS = [
 ]
 
 
+def _watch_content_security_policy(chromium) -> list[str]:
+    """Collect the console's CSP reports of every page the tests open (inline script, eval, other origins)."""
+    violations: list[str] = []
+
+    def watch(page):
+        page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
+        return page
+
+    new_page, new_context = chromium.new_page, chromium.new_context
+
+    def watched_context(*args, **kwargs):
+        context = new_context(*args, **kwargs)
+        context.on("page", watch)
+        return context
+
+    chromium.new_page = lambda *args, **kwargs: watch(new_page(*args, **kwargs))
+    chromium.new_context = watched_context
+    return violations
+
+
 @pytest.fixture
 def browser(chromium_path, monkeypatch):
     """A headless Chromium driven by Playwright; never a browser Playwright downloads itself."""
@@ -73,8 +93,11 @@ def browser(chromium_path, monkeypatch):
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     with sync_playwright() as p:
         chromium = p.chromium.launch(executable_path=chromium_path, headless=True, args=CHROMIUM_ARGS)
+        violations = _watch_content_security_policy(chromium)
         try:
             yield chromium
+            # Every browser test also checks that the page ran under the Content-Security-Policy untouched.
+            assert not violations, "Content-Security-Policy violations:\n" + "\n".join(violations)
         finally:
             chromium.close()
             # The test's own queries ran while Playwright's event loop was live, on connections the usual
