@@ -16,7 +16,7 @@ from labels.selectors import labels_attachable
 from mktgops_portal.errors import PortalError
 from requests_app import policy
 from requests_app.models import Comment, Epic, Issue, IssueEvent, IssueTransition, Stage
-from requests_app.services import issue_move, issue_update, issue_update_check, labels_set
+from requests_app.services import issue_move, issue_sign_off, issue_update, issue_update_check, labels_set
 
 User = get_user_model()
 
@@ -32,10 +32,14 @@ class IssueMoveForm(forms.Form):
         help_text="Required when blocking: say what the issue is waiting on. Recorded in the stage log.",
     )  # fmt: skip
 
-    def __init__(self, *args, targets: list[str] | None = None, **kwargs):
+    sign_off = forms.BooleanField(required=False, label="Record the business owner's sign-off (05 → 06)")
+
+    def __init__(self, *args, targets: list[str] | None = None, sign_off: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         if targets is not None:
             self.fields["stage"].choices = [(s, Stage(s).label) for s in targets]
+        if not sign_off:
+            del self.fields["sign_off"]
 
 
 class IssueAdminForm(forms.ModelForm):
@@ -236,6 +240,11 @@ class IssueAdmin(admin.ModelAdmin):
     def get_urls(self):
         return [
             path("<path:object_id>/move/", self.admin_site.admin_view(self.move_view), name="requests_app_issue_move"),
+            path(
+                "<path:object_id>/sign-off/",
+                self.admin_site.admin_view(self.sign_off_view),
+                name="requests_app_issue_sign_off",
+            ),
             *super().get_urls(),
         ]
 
@@ -246,15 +255,57 @@ class IssueAdmin(admin.ModelAdmin):
         if not self.has_change_permission(request, issue):
             raise PermissionDenied
         change_url = reverse("admin:requests_app_issue_change", args=[issue.pk])
-        targets = [option.to_stage for option in policy.issue_move_options(request.user, issue)]
+        options = policy.issue_move_options(request.user, issue)
+        targets = [option.to_stage for option in options]
         if request.method == "POST":
-            form = IssueMoveForm(request.POST, targets=targets)
+            form = IssueMoveForm(request.POST, targets=targets, sign_off=any(o.needs_sign_off for o in options))
             if form.is_valid():
-                self._move(request, [issue], form.cleaned_data["stage"], form.cleaned_data["reason"])
+                data = form.cleaned_data
+                try:
+                    issue_move(
+                        issue_id=issue.pk,
+                        to_stage=data["stage"],
+                        by=request.user,
+                        reason=data["reason"],
+                        sign_off=data.get("sign_off", False),
+                    )
+                except PortalError as exc:
+                    # The service's refusal, its status and code: as the issue page and the API answer.
+                    form.add_error(None, forms.ValidationError(exc.message, code=exc.code))
+                    response = self._move_page(request, form, issues=[issue], action=False, issue=issue)
+                    response.status_code = exc.status
+                    return response
+                self.message_user(request, f"Moved #{issue.pk} to {Stage(data['stage']).label}.", messages.SUCCESS)
                 return HttpResponseRedirect(change_url)
         else:
-            form = IssueMoveForm(targets=targets)
+            form = IssueMoveForm(targets=targets, sign_off=any(o.needs_sign_off for o in options))
         return self._move_page(request, form, issues=[issue], action=False, issue=issue)
+
+    def sign_off_view(self, request, object_id):
+        """Record the business owner's sign-off: the owner themselves, or a manager on their behalf."""
+        issue = self.get_object(request, unquote(object_id))
+        if issue is None:
+            return self._get_obj_does_not_exist_redirect(request, self.model._meta, object_id)
+        if not self.has_change_permission(request, issue):
+            raise PermissionDenied
+        change_url = reverse("admin:requests_app_issue_change", args=[issue.pk])
+        error, status = None, 200
+        if request.method == "POST":
+            try:
+                issue_sign_off(issue=issue, by=request.user)
+            except PortalError as exc:
+                error, status = exc, exc.status
+            else:
+                self.message_user(request, f"Recorded the sign-off of #{issue.pk}.", messages.SUCCESS)
+                return HttpResponseRedirect(change_url)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Record the business owner's sign-off",
+            "opts": self.model._meta,
+            "issue": issue,
+            "error": error,
+        }
+        return TemplateResponse(request, "admin/requests_app/issue/sign_off.html", context, status=status)
 
 
 @admin.register(Epic)

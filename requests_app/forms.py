@@ -13,6 +13,7 @@ from django.utils import timezone
 from labels.models import InitialSource, Label, LabelKind, SourceStatus
 from labels.selectors import labels_attachable
 from labels.taxonomy import TOOL_NAMES
+from milestones.models import Milestone
 from milestones.selectors import milestones_open_for_planning
 from requests_app import list_import
 from requests_app.models import RequestType
@@ -394,11 +395,17 @@ class TriageForm(forms.Form):
         # Names as the board shows them; the current milestone marked, since 03 and 04 depend on it.
         self.fields["assignee"].label_from_instance = lambda user: user.get_full_name() or user.get_username()
         self.fields["milestone"].label_from_instance = lambda m: f"{m.title} (current)" if m.is_current else m.title
-        # The issue's own milestone stays choosable even once it has ended, so saving keeps it.
+        # The menu offers what takes issues (and the issue's own milestone, so saving keeps it); any milestone is a
+        # valid answer, and which ones take issues is the service's rule: its refusal is what the user reads.
         planning = milestones_open_for_planning()
         if issue.milestone_id:
-            planning = planning | type(issue.milestone).objects.filter(pk=issue.milestone_id)
-        self.fields["milestone"].queryset = planning.order_by("start_date")
+            planning = planning | Milestone.objects.filter(pk=issue.milestone_id)
+        field = self.fields["milestone"]
+        field.queryset = Milestone.objects.all()
+        field.widget.choices = [
+            ("", field.empty_label),
+            *((m.pk, field.label_from_instance(m)) for m in planning.order_by("start_date")),
+        ]
         self.fields["business_owner"].queryset = get_user_model().objects.filter(is_active=True).order_by("username")
         self.fields["labels"].queryset = labels_attachable()
 

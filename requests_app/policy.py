@@ -325,3 +325,14 @@ def issue_move_expect(issue: Issue, expected_stage: str | None) -> None:
     """Raise `IssueMoveConflict` (409, code `stage_changed`) when someone moved the issue since the client read it."""
     if expected_stage is not None and issue.stage != expected_stage:
         raise IssueMoveConflict(f"#{issue.pk} was moved by someone else: it is now in {issue.stage_label}.")
+
+
+def issue_action_refusal(user, issue: Issue, action: str):
+    """Why `user` may not take the issue page's `action` ("sign-off", "close", ...): the specific refusal where
+    the policy has one (sign-off: `sign_off_not_owner`, wrong stage), else a plain `IssueForbidden`."""
+    if action == "sign-off":
+        try:
+            issue_sign_off_check(user, issue)
+        except (IssueForbidden, IssueMoveRefused) as exc:
+            return exc
+    return IssueForbidden("You can't do that on this issue: the page shows what you can do.")
