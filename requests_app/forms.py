@@ -15,7 +15,7 @@ from labels.selectors import labels_attachable
 from labels.taxonomy import TOOL_NAMES
 from milestones.models import Milestone
 from milestones.selectors import milestones_open_for_planning
-from requests_app import list_import
+from requests_app import list_import, policy
 from requests_app.models import RequestType
 from requests_app.pii import personal_data_found
 from requests_app.selectors import initial_source_statuses, mktgops_members
@@ -53,7 +53,6 @@ class RequestForm(forms.Form):
     request_type: ClassVar[str]
     # (field name, heading in the description), in order.
     sections: ClassVar[list[tuple[str, str]]] = []
-    always_confidential: ClassVar[bool] = False
 
     title = forms.CharField(max_length=255, help_text="One line MktgOps will recognise it by on the board.")
     confidential = forms.BooleanField(required=False, label="Confidential", help_text=CONFIDENTIAL_HELP)
@@ -67,6 +66,10 @@ class RequestForm(forms.Form):
         self.personal_data = []
         # The title first, then the type's own fields, then confidentiality.
         self.order_fields(["title", *[name for name, _ in self.sections], "confidential", "pii_acknowledged"])
+
+    @property
+    def always_confidential(self) -> bool:
+        return policy.request_type_always_confidential(self.request_type)
 
     def clean(self):
         cleaned = super().clean()
@@ -193,7 +196,6 @@ CONSENT_BASES = [
 
 class ListImportRequestForm(RequestForm):
     request_type = RequestType.LIST_IMPORT
-    always_confidential = True
     sections = [
         ("event_or_source", "Event or source"),
         ("initial_source", "Initial Source"),
@@ -289,6 +291,10 @@ class RequestKind:
     form_class: type[RequestForm]
     title: str
     when: str
+
+    @property
+    def always_confidential(self) -> bool:
+        return policy.request_type_always_confidential(self.request_type)
 
 
 REQUEST_KINDS = [
