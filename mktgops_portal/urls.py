@@ -32,5 +32,6 @@ urlpatterns = [
     path("audit/", include("audit.urls")),
 ]
 
+handler403 = "mktgops_portal.error_pages.permission_denied"
 handler404 = "mktgops_portal.error_pages.page_not_found"
 handler500 = "mktgops_portal.error_pages.server_error"

@@ -96,22 +96,8 @@ class IssueMoveSerializer(serializers.Serializer):
     position = serializers.IntegerField(min_value=0, max_value=2**31 - 1, required=False, allow_null=True)
     reason = serializers.CharField(max_length=REASON_MAX_LENGTH, required=False, allow_blank=True, default="")
     expected_stage = serializers.ChoiceField(choices=Stage.values, required=False)
-
-
-class LabelSerializer(serializers.ModelSerializer):
-    scope = serializers.CharField(read_only=True)
-
-    class Meta:
-        model = Label
-        fields = ["id", "name", "scope", "description", "color", "kind"]
-
-
-class MilestoneSerializer(serializers.ModelSerializer):
-    state = serializers.CharField(read_only=True)
-
-    class Meta:
-        model = Milestone
-        fields = ["id", "title", "start_date", "due_date", "state", "handbook_mr_url", "handbook_mr_merged"]
+    # 05 -> 06: record the business owner's sign-off with the move (the owner, or a manager on their behalf).
+    sign_off = serializers.BooleanField(required=False, default=False)
 
 
 class AttachmentSerializer(serializers.ModelSerializer):

@@ -5,8 +5,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from labels.models import Label
-from labels.services import PRIO_ORDER, SYSTEMS_REQUEST, LabelError, labels_attach
+from labels.services import PRIO_ORDER, SYSTEMS_REQUEST, LabelError
 from mktgops_portal.errors import Forbidden, Invalid
+from requests_app.services import labels_attach
 from sales_systems.models import FastTrack
 from sales_systems.services import systems_request_advance, systems_request_set_fast_track
 from sales_systems.sla import add_business_days, sla_for

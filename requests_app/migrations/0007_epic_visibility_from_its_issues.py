@@ -9,7 +9,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('requests_app', '0004_epic_confidential'),
+        ('requests_app', '0006_label_rule_delivery'),
     ]
 
     operations = [
