@@ -11,10 +11,10 @@ from django.test import override_settings
 
 from accounts.sessions import SEEN, STARTED
 from audit.models import AuditEvent, AuditKind
-from labels.services import PRIO_ORDER, SYSTEMS_REQUEST, labels_attach
+from labels.services import PRIO_ORDER, SYSTEMS_REQUEST
 from requests_app.models import Issue
 from requests_app.pii import personal_data_found
-from requests_app.services import issue_promote_to_epic, issue_update
+from requests_app.services import issue_promote_to_epic, issue_update, labels_attach
 from sales_systems.models import FastTrack
 from sales_systems.services import systems_request_advance
 from tests import factories as f

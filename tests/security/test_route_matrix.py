@@ -17,9 +17,9 @@ from django.contrib.contenttypes.models import ContentType
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from labels.services import PRIO_ORDER, SYSTEMS_REQUEST, labels_attach
+from labels.services import PRIO_ORDER, SYSTEMS_REQUEST
 from requests_app.models import ChecklistItem, Comment, Issue, IssueTransition, Stage
-from requests_app.services import attachment_create, issue_promote_to_epic
+from requests_app.services import attachment_create, issue_promote_to_epic, labels_attach
 from sales_systems.services import systems_request_advance
 from tests import factories as f
 from tests.requests_app.conftest import csv_bytes, lead
