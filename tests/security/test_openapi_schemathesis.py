@@ -2,10 +2,14 @@
 operation of /api/schema/ and checks each answer against it (status documented, body matching its schema,
 no 5xx), signed in as a requester and as an IC, through the WSGI app in this process."""
 
+from contextlib import contextmanager
+
 import hypothesis
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck
 from rest_framework.authtoken.models import Token
 from schemathesis.config import SchemathesisConfig
@@ -33,6 +37,20 @@ def _accepted_or_names_a_missing_row(case, response):
     refused = f"schema-valid {case.method} {case.path} refused: {response.text}"
     assert errors, refused
     assert set(errors) <= REFERENCE_FIELDS, refused
+
+
+@contextmanager
+def keep_the_test_connection():
+    """The WSGI app closes the database connection after each request (Django's request signals); the test
+    client stops that, and so must we, or the test's transaction ends with the first request (PostgreSQL).
+    (The test client connects them again after each of its own requests: enter this after using it.)"""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
@@ -88,7 +106,8 @@ def test_every_api_operation_answers_as_the_schema_says(api_data, requester_user
             _accepted_or_names_a_missing_row(case, response)
 
         try:
-            check()
+            with keep_the_test_connection():
+                check()
         except (Exception, BaseExceptionGroup) as exc:  # noqa: BLE001 - collected so one run reports every operation that disagrees
             failures.append(f"{operation.label}: {str(exc)[:1500]}")
     assert not failures, "\n\n".join(failures)
