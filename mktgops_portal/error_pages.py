@@ -26,6 +26,14 @@ def _answer(request, status: int, message: str, code: str):
     return render(request, template, {"message": message, "code": code, "status": status}, status=status)
 
 
+BAD_REQUEST = "The request could not be read: it is too large or malformed."
+
+
+def bad_request(request, exception):
+    """A body over DATA_UPLOAD_MAX_MEMORY_SIZE, too many fields, a bad Host: 400 with the portal's answer."""
+    return _answer(request, 400, BAD_REQUEST, ErrorCode.INVALID)
+
+
 def page_not_found(request, exception):
     return _answer(request, 404, NOT_FOUND, ErrorCode.NOT_FOUND)
 

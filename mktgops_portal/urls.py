@@ -32,6 +32,7 @@ urlpatterns = [
     path("audit/", include("audit.urls")),
 ]
 
+handler400 = "mktgops_portal.error_pages.bad_request"
 handler403 = "mktgops_portal.error_pages.permission_denied"
 handler404 = "mktgops_portal.error_pages.page_not_found"
 handler500 = "mktgops_portal.error_pages.server_error"

@@ -332,3 +332,12 @@ def test_11_the_schema_declares_nullable_fields_plain_lists_and_error_responses(
         assert body == {"$ref": "#/components/schemas/Error"}
     assert "409" in detail["patch"]["responses"]
     # The full check, every operation against real answers: tests/security/test_openapi_schemathesis.py.
+
+
+def test_4_an_api_body_over_the_limit_is_a_400_not_a_500(client, requester_user):
+    client.force_login(requester_user)
+    body = '{"title": "Huge", "description": "' + "A" * 2 * 1024 * 1024 + '"}'
+    response = client.post("/api/issues/", body, content_type="application/json")
+    assert response.status_code == 400
+    assert set(response.json()) >= {"detail", "code"}
+    assert not Issue.objects.exists()
