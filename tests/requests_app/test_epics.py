@@ -148,3 +148,17 @@ def test_an_epic_counts_closed_issues_as_done_like_every_report(db, ic_user):
     progress = epic_progress(ic_user, epic)
     assert progress["done"] == sum(issue_is_done(i) for i in progress["issues"]) == 2
     assert epic_list(ic_user).get(pk=epic.pk).done_count == 2
+
+
+@pytest.mark.parametrize("epics", [2, 12])
+def test_the_epic_list_costs_the_same_queries_whatever_the_epics_and_their_confidential_issues(
+    client, ic_user, requester_user, django_assert_num_queries, epics
+):
+    for n in range(epics):
+        epic = issue_promote_to_epic(issue=f.IssueFactory(weight=21, title=f"Epic {n}"), by=ic_user)
+        f.IssueFactory(epic=epic, confidential=True, requester=requester_user if n % 2 else ic_user)
+    client.force_login(requester_user)
+    client.get("/epics/")
+    with django_assert_num_queries(4):  # session, user, groups, the epics with their counts (visibility inside)
+        page = client.get("/epics/").content.decode()
+    assert page.count('<tr><td><a href="/epics/') == epics // 2  # only the epics whose secrets are theirs
