@@ -236,6 +236,12 @@ def test_every_route_keeps_the_confidential_issue_from_those_who_may_not_see_it(
     assert not problems, "\n".join(problems)
     if role in NON_SEERS:
         assert _state() == before  # nothing they posted changed the hidden issue
+    else:  # the fixture is real: those who may see it do see every secret it holds
+        page = client.get(f"/issues/{SECRET_ISSUE}/").content.decode()
+        for what in ("title", "description", "comment", "attachment name"):
+            assert SECRETS[what] in page, what
+        assert SECRETS["title"] in client.get(f"/epics/{SECRET_EPIC}/").content.decode()
+        assert SECRETS["title"] in client.get("/sales-systems/").content.decode()
 
 
 @pytest.mark.parametrize("role", sorted(NON_SEERS - {"anonymous"}))
