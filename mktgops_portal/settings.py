@@ -42,6 +42,8 @@ INSTALLED_APPS = [
     "milestones",
     "requests_app",
     "sales_systems",
+    "rollover",
+    "mktgops_portal",
     "slack_messages",
 ]
 
@@ -166,7 +168,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Every ended milestone not yet rolled over, shortly after midnight (the day after its due date).
     "milestones-rollover-due": {
-        "task": "milestones.tasks.milestones_rollover_due_task",
+        "task": "rollover.tasks.milestones_rollover_due_task",
         "schedule": crontab(hour=0, minute=30),
     },
 }

@@ -180,9 +180,9 @@ class Issue(FSMModelMixin, models.Model):
     @property
     def sla_badge(self):
         """The Sales Systems fast-track SLA, when the row was read with `issues_with_card_data`."""
-        from sales_systems.selectors import systems_sla
+        from requests_app.cards import issue_card_badge
 
-        return systems_sla(self)
+        return issue_card_badge(self)
 
     @property
     def web_url(self) -> str:
@@ -352,6 +352,46 @@ class LabelRuleDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.transition.issue_id} → {self.channel}"
+
+
+class MembershipEntered(models.TextChoices):
+    PLANNED = "planned", "Put in"
+    ROLLED_IN = "rolled_in", "Rolled in"
+
+
+class MembershipLeft(models.TextChoices):
+    REMOVED = "removed", "Removed"
+    ROLLED_OUT = "rolled_out", "Rolled over"
+
+
+class MilestoneMembership(models.Model):
+    """One stay of an issue in a milestone: when it came in and how, when it left and how.
+
+    A report tells planned work (in before the milestone started) from scope added later by comparing
+    `entered_at` with the milestone's start.
+    """
+
+    issue = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="milestone_memberships")
+    milestone = models.ForeignKey("milestones.Milestone", on_delete=models.CASCADE, related_name="memberships")
+    entered_at = models.DateTimeField(default=timezone.now)
+    entered_how = models.CharField(max_length=12, choices=MembershipEntered.choices, default=MembershipEntered.PLANNED)
+    left_at = models.DateTimeField(null=True, blank=True)
+    left_how = models.CharField(max_length=12, choices=MembershipLeft.choices, blank=True)
+
+    class Meta:
+        db_table = "milestones_milestonemembership"  # created by the milestones app; the rows stay where they are
+        ordering = ["entered_at", "pk"]
+        indexes = [models.Index(fields=["milestone", "issue"], name="membership_milestone_issue")]
+
+    def __str__(self) -> str:
+        return f"#{self.issue_id} in {self.milestone_id}"
+
+    @property
+    def added_late(self) -> bool:
+        """Scope added after the milestone started (not planned at its start)."""
+        return self.entered_how == MembershipEntered.PLANNED and (
+            timezone.localdate(self.entered_at) > self.milestone.start_date
+        )
 
 
 class Comment(models.Model):

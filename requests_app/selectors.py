@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from accounts.roles import user_is_mktgops
 from labels.models import Label
+from requests_app.cards import issue_card_badge, issues_annotate_for_cards
 from requests_app.metrics import done_q, issue_is_done
 from requests_app.models import Epic, Issue, IssueTransition, Stage
 from requests_app.policy import issues_visible_to
@@ -27,10 +28,8 @@ from requests_app.policy import issues_visible_to
 
 def issues_with_card_data(issues: QuerySet[Issue]) -> QuerySet[Issue]:
     """The related rows a card or a list row shows, fetched in a constant number of queries, with what the
-    Sales Systems SLA badge needs (annotated in the same query)."""
-    from sales_systems.selectors import issues_with_sla
-
-    return issues_with_sla(
+    badges of apps above issues need (`requests_app.cards`: the Sales Systems SLA), annotated in the same query."""
+    return issues_annotate_for_cards(
         issues.select_related("requester", "assignee", "milestone").prefetch_related(
             Prefetch("labels", queryset=Label.objects.order_by("name"))
         )
@@ -226,10 +225,8 @@ class Board:
 
 
 def issue_sla(issue: Issue):
-    """The Sales Systems fast-track SLA badge of a card or list row, or None where no SLA applies."""
-    from sales_systems.selectors import systems_sla
-
-    return systems_sla(issue)
+    """The badge of a card or list row (`requests_app.cards`: the Sales Systems SLA), or None."""
+    return issue_card_badge(issue)
 
 
 def board_issues(user, filters: BoardFilters, *, current_milestone=None) -> QuerySet[Issue]:
@@ -458,3 +455,10 @@ def initial_source_statuses() -> dict[str, str]:
     from labels.models import InitialSource
 
     return dict(InitialSource.objects.values_list("name", "status"))
+
+
+def issues_unfinished_in(milestone):
+    """The issues of `milestone` that are not done (`metrics.done_q`): what its rollover moves."""
+    from requests_app.metrics import done_q
+
+    return Issue.objects.filter(milestone=milestone).exclude(done_q())

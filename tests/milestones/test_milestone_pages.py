@@ -5,9 +5,11 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from milestones.models import Milestone, Rollover, RolloverStatus
-from milestones.tasks import milestones_ensure_ahead_task, milestones_rollover_due_task
+from milestones.models import Milestone
+from milestones.tasks import milestones_ensure_ahead_task
 from requests_app.models import Comment, Issue, Stage
+from rollover.models import Rollover, RolloverStatus
+from rollover.tasks import milestones_rollover_due_task
 from slack_messages.models import SlackOutboxMessage
 from tests import factories as f
 from tests.milestones.rollover_data import ended_milestone_with_every_stage
@@ -44,7 +46,7 @@ def test_api_rollover_by_a_manager_runs_it_and_a_second_call_changes_nothing(end
 
 
 def test_rollover_request_queues_the_task_only_on_commit(ended, django_capture_on_commit_callbacks):
-    from milestones.services import rollover_request
+    from rollover.services import rollover_request
 
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         rollover_request(milestone=ended.milestone, by=ended.manager)
@@ -94,7 +96,7 @@ def test_milestone_list_shows_state_and_counts_of_visible_issues(ended, client, 
 
 
 def test_milestone_list_counts_only_issues_the_user_may_see(ended, client, requester_user):
-    from milestones.selectors import milestone_list_for
+    from rollover.selectors import milestone_list_for
 
     as_ic = {m.pk: m for m in milestone_list_for(ended.ivy)}[ended.milestone.pk]
     as_requester = {m.pk: m for m in milestone_list_for(requester_user)}[ended.milestone.pk]
@@ -286,7 +288,7 @@ def test_rollover_due_milestones_rolls_over_and_a_second_run_finds_nothing(ended
 
 
 def test_due_for_rollover_lists_ended_milestones_not_rolled_over(ended):
-    from milestones.selectors import milestones_due_for_rollover
+    from rollover.selectors import milestones_due_for_rollover
 
     assert list(milestones_due_for_rollover()) == [ended.milestone]
     Rollover.objects.create(milestone=ended.milestone, status=RolloverStatus.FAILED)
@@ -302,7 +304,7 @@ def test_daily_rollover_task_rolls_over_each_ended_milestone(ended):
 
 def test_the_beat_schedule_runs_ensure_ahead_and_the_daily_rollover(settings):
     tasks = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
-    assert {"milestones.tasks.milestones_ensure_ahead_task", "milestones.tasks.milestones_rollover_due_task"} <= tasks
+    assert {"milestones.tasks.milestones_ensure_ahead_task", "rollover.tasks.milestones_rollover_due_task"} <= tasks
 
 
 def test_ensure_ahead_task_keeps_the_next_three_created(db, settings):

@@ -8,15 +8,17 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts.roles import user_is_manager, user_is_mktgops
-from milestones import selectors, services
-from milestones.forms import HandbookMRForm, RolloverReasonForm
-from milestones.models import Milestone, RolloverStatus
+from milestones import services as planning
+from milestones.models import Milestone
 from mktgops_portal.errors import PortalError
 from mktgops_portal.spreadsheet import spreadsheet_text
 from requests_app.models import Stage
 from requests_app.policy import issue_permissions
 from requests_app.selectors import issue_get_for_user
 from requests_app.services import issue_update
+from rollover import selectors, services
+from rollover.forms import HandbookMRForm, RolloverReasonForm
+from rollover.models import RolloverStatus
 
 
 def _milestone_or_404(pk) -> Milestone:
@@ -116,7 +118,7 @@ def milestone_rollover_start(request, pk):
     milestone = _milestone_or_404(pk)
     try:
         rollover = services.rollover_request(milestone=milestone, by=request.user)
-    except services.MilestoneError as exc:
+    except planning.MilestoneError as exc:
         messages.error(request, str(exc))
         return redirect("milestone-detail", pk=pk)
     if rollover.status == RolloverStatus.DONE:
@@ -138,7 +140,7 @@ def milestone_handbook_mr(request, pk):
     if not form.is_valid():
         context = _detail_context(request, milestone, handbook_form=form)
         return render(request, "milestones/milestone_detail.html", context, status=400)
-    services.milestone_record_handbook_mr(
+    planning.milestone_record_handbook_mr(
         milestone=milestone, url=form.cleaned_data["handbook_mr_url"], merged=form.cleaned_data["handbook_mr_merged"]
     )
     messages.success(request, "Handbook merge request recorded.")
@@ -151,8 +153,8 @@ def milestone_close_view(request, pk):
     _require_manager(request)
     milestone = _milestone_or_404(pk)
     try:
-        services.milestone_close(milestone=milestone)
-    except services.MilestoneError as exc:
+        planning.milestone_close(milestone=milestone)
+    except planning.MilestoneError as exc:
         messages.error(request, str(exc))
     else:
         messages.success(request, f"{milestone.title} is closed.")

@@ -377,7 +377,7 @@ HISTORY_REASONS = {
 
 def _history_create(users: dict, ms: DemoMilestones) -> None:
     """Three earlier milestones and their roll-overs, run as on the days they happened."""
-    from milestones.services import milestone_rollover
+    from rollover.services import milestone_rollover
 
     earlier = []
     cursor = ms.old
@@ -423,7 +423,7 @@ def _history_create(users: dict, ms: DemoMilestones) -> None:
 def _memberships_rebuild() -> None:
     """One clean stay per issue in its milestone: the demo replays history in an order the services record
     as moves through the current milestone, which is not how the work was planned."""
-    from milestones.models import MilestoneMembership
+    from requests_app.models import MilestoneMembership
 
     MilestoneMembership.objects.all().delete()
     stays = []
@@ -447,7 +447,8 @@ class _stamped:
         self.since = timezone.now()
 
     def __exit__(self, *exc):
-        from milestones.models import MilestoneMembership, Rollover, RolloverEntry
+        from requests_app.models import MilestoneMembership
+        from rollover.models import Rollover, RolloverEntry
 
         if exc[0] is not None:
             return

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from milestones import views
+from rollover import views
 
 urlpatterns = [
     path("", views.milestone_index, name="milestone-list"),

@@ -1,6 +1,7 @@
 from rest_framework import serializers
 
-from milestones.models import Milestone, Rollover
+from milestones.models import Milestone
+from rollover.models import Rollover
 
 
 class MilestoneSerializer(serializers.ModelSerializer):

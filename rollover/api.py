@@ -6,10 +6,11 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from accounts.roles import user_is_manager
-from milestones.models import Milestone, RolloverStatus
+from milestones.models import Milestone
 from milestones.selectors import milestone_list
-from milestones.serializers import MilestoneSerializer, RolloverSerializer
-from milestones.services import rollover_request
+from rollover.models import RolloverStatus
+from rollover.serializers import MilestoneSerializer, RolloverSerializer
+from rollover.services import rollover_request
 
 
 class MilestoneViewSet(viewsets.ReadOnlyModelViewSet):
