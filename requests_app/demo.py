@@ -253,7 +253,7 @@ SPECS: list[Spec] = [
 
 PRIORITIES = ["MktgOpsPriority::High", "MktgOpsPriority::Medium", "MktgOpsPriority::Low", None]
 
-DESCRIPTIONS = {
+DESCRIPTIONS: dict[str, str] = {
     RequestType.BUG: "**What happens**\n{title}.\n\n**What should happen**\nThe data flows as documented in the "
     "handbook.\n\n**Since when / how often**\nNoticed this week; several records a day.",
     RequestType.PROCESS_CHANGE: "**The change**\n{title}.\n\n**Why**\nThe current process costs the team time "
