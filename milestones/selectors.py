@@ -1,11 +1,18 @@
 import datetime
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, TypedDict, cast
 
 from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from milestones.models import Milestone
+from milestones.models import Milestone, Rollover
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+    from requests_app.models import Issue
 
 
 def milestone_current(day: datetime.date | None = None) -> Milestone | None:
@@ -92,14 +99,22 @@ def milestones_due_for_rollover(day: datetime.date | None = None) -> QuerySet[Mi
     )
 
 
-def milestone_list_for(user) -> list[Milestone]:
+class MilestoneCounts(TypedDict):
+    """What `milestone_list_for` sets on each milestone."""
+
+    issue_count: int
+    completed_count: int
+    open_count: int
+
+
+def milestone_list_for(user) -> list["WithAnnotations[Milestone, MilestoneCounts]"]:
     """All milestones, newest first, with their rollover and counts of the issues `user` may see."""
     from django.db.models import Count, Q
 
     from requests_app.models import Stage
     from requests_app.policy import issues_visible_to
 
-    counts = {
+    counts: dict[int, Mapping[str, Any]] = {
         row["milestone"]: row
         for row in issues_visible_to(user)
         .filter(milestone__isnull=False)
@@ -110,7 +125,10 @@ def milestone_list_for(user) -> list[Milestone]:
         )
         .order_by()
     }
-    milestones = list(Milestone.objects.select_related("rollover").order_by("-start_date"))
+    milestones = cast(
+        "list[WithAnnotations[Milestone, MilestoneCounts]]",
+        list(Milestone.objects.select_related("rollover").order_by("-start_date")),
+    )
     for milestone in milestones:
         row = counts.get(milestone.pk, {})
         milestone.issue_count = row.get("total", 0)
@@ -166,7 +184,7 @@ class ReportRow:
     """One stay of an issue in the milestone, with how it came in and how it ended."""
 
     membership: object
-    issue: object
+    issue: "Issue"
     visible: bool
     came_in: str  # "planned", "added", "rolled_in"
     outcome: str  # "completed", "rolled_over", "removed", "open"
@@ -207,7 +225,7 @@ class PersonRow:
 @dataclass
 class MilestoneReport:
     milestone: object
-    rollover: object
+    rollover: Rollover | None
     rows: list
     totals: PersonRow
     people: list
@@ -279,7 +297,8 @@ def milestone_report(user, milestone: Milestone) -> MilestoneReport:
     ):
         histories.setdefault(m.issue_id, []).append(m)
 
-    rows, people = [], {}
+    rows: list[ReportRow] = []
+    people: dict[str, PersonRow] = {}
     totals = PersonRow(name="All")
     for m in memberships:
         issue, entry = m.issue, entries.get(m.issue_id)
@@ -373,7 +392,7 @@ def milestone_chart(day: datetime.date | None = None, count: int = 6) -> list[Ch
     recent = list(
         Milestone.objects.filter(start_date__lte=day).select_related("rollover").order_by("-start_date")[:count]
     )[::-1]
-    tallies = {
+    tallies: dict[int, Mapping[str, Any]] = {
         row["milestone"]: row
         for row in MilestoneMembership.objects.filter(milestone__in=recent)
         .values("milestone")
