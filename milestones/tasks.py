@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from milestones.models import Milestone
 from milestones.selectors import milestones_due_for_rollover
 from milestones.services import milestone_rollover, milestones_ensure_ahead, rollover_record_error
-from slack_messages.services import SlackRateLimited, SlackTransientError
+from slack_messages.services import SlackError, SlackRateLimited, SlackTransientError
 
 logger = logging.getLogger(__name__)
 
@@ -48,7 +48,7 @@ def milestone_rollover_task(self, milestone_id: int, by_id: int | None = None) -
         rollover = milestone_rollover(milestone=milestone, by=by)
     except SlackRateLimited as exc:
         countdown = exc.retry_after
-        error = exc
+        error: SlackError = exc
     except SlackTransientError as exc:
         if self.request.retries >= settings.SLACK_MAX_RETRIES:
             rollover_record_error(
