@@ -9,6 +9,7 @@ does nothing.
 import datetime
 import itertools
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -37,6 +38,9 @@ from requests_app.services import (
     issue_update,
     labels_attach,
 )
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User as AuthUser  # settings.AUTH_USER_MODEL
 
 User = get_user_model()
 
@@ -253,7 +257,7 @@ SPECS: list[Spec] = [
 
 PRIORITIES = ["MktgOpsPriority::High", "MktgOpsPriority::Medium", "MktgOpsPriority::Low", None]
 
-DESCRIPTIONS = {
+DESCRIPTIONS: dict[str, str] = {
     RequestType.BUG: "**What happens**\n{title}.\n\n**What should happen**\nThe data flows as documented in the "
     "handbook.\n\n**Since when / how often**\nNoticed this week; several records a day.",
     RequestType.PROCESS_CHANGE: "**The change**\n{title}.\n\n**Why**\nThe current process costs the team time "
@@ -310,7 +314,7 @@ def _fast_tracks_set(users: dict) -> None:
         systems_request_set_fast_track(issue=issue, fast_track=kind, by=users[MANAGER_USERNAME])
 
 
-def _users_create() -> dict[str, User]:
+def _users_create() -> dict[str, "AuthUser"]:
     mktgops = Group.objects.get_or_create(name=MKTGOPS_GROUP)[0]
     managers = Group.objects.get_or_create(name=MANAGERS_GROUP)[0]
     users = {}
@@ -343,11 +347,14 @@ class DemoMilestones:
 def _milestones_create() -> DemoMilestones:
     milestones_ensure_ahead()
     current = milestone_current()
+    assert current is not None  # milestones_ensure_ahead made it
     ended = milestone_create_for_period(**_period_before(current.start_date))
     old = milestone_create_for_period(**_period_before(ended.start_date))
     ahead, cursor = [], current
     for _ in range(2):
-        cursor = milestone_next(cursor)
+        next_one = milestone_next(cursor)
+        assert next_one is not None  # the demo needs two: milestones_ensure_ahead made MILESTONES_AHEAD
+        cursor = next_one
         ahead.append(cursor)
     return DemoMilestones(old=old, ended=ended, current=current, ahead=ahead)
 
@@ -379,7 +386,7 @@ def _history_create(users: dict, ms: DemoMilestones) -> None:
     """Three earlier milestones and their roll-overs, run as on the days they happened."""
     from rollover.services import milestone_rollover
 
-    earlier = []
+    earlier: list[Milestone] = []
     cursor = ms.old
     for _ in range(3):
         cursor = milestone_create_for_period(**_period_before(cursor.start_date))
@@ -428,6 +435,7 @@ def _memberships_rebuild() -> None:
     MilestoneMembership.objects.all().delete()
     stays = []
     for issue in Issue.objects.filter(milestone__isnull=False).select_related("milestone"):
+        assert issue.milestone is not None  # filtered on milestone__isnull=False
         start = issue.milestone.start_date
         if issue.pk % 5 == 0 and start < timezone.localdate():
             entered = _at(start + datetime.timedelta(days=3), 10)  # scope added after the start
@@ -621,7 +629,7 @@ def _backdate(issue: Issue, start: datetime.datetime, end: datetime.datetime) ->
     """Spread the issue's recorded steps, in the order they happened, evenly between `start` and `end`."""
     end = min(end, timezone.now())
     start = min(start, end - datetime.timedelta(hours=1))
-    rows = sorted(
+    rows: list[tuple[datetime.datetime, int, int, IssueTransition | IssueEvent | Comment]] = sorted(
         itertools.chain(
             ((t.at, 0, t.pk, t) for t in IssueTransition.objects.filter(issue=issue)),
             ((e.at, 1, e.pk, e) for e in IssueEvent.objects.filter(issue=issue)),

@@ -266,6 +266,7 @@ class ListImportRequestForm(RequestForm):
     def description(self) -> str:
         text = super().description()
         check, upload = self.check, self.cleaned_data["csv_file"]
+        assert check is not None  # set by clean_csv_file, which a valid form has passed
         lines = [f"### The list\n\n`{upload.name}`: {check.row_count} rows, {check.encoding}, checked on upload."]
         tests = sum(1 for w in check.warnings if w.column == "Job Title")
         if tests:
@@ -379,7 +380,9 @@ class TriageForm(forms.Form):
     assignee = forms.ModelChoiceField(
         queryset=get_user_model().objects.none(), required=False, empty_label="Unassigned"
     )
-    milestone = forms.ModelChoiceField(queryset=None, required=False, empty_label="No milestone")
+    milestone: "forms.ModelChoiceField[Milestone]" = forms.ModelChoiceField(
+        queryset=None, required=False, empty_label="No milestone"
+    )
     weight = forms.IntegerField(min_value=0, max_value=1000, required=False)
     business_owner = forms.ModelChoiceField(
         queryset=get_user_model().objects.none(), required=False, empty_label="The requester", label="Business owner"

@@ -1,3 +1,5 @@
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from rest_framework import serializers
@@ -6,14 +8,19 @@ from labels.models import Label
 from milestones.models import Milestone
 from requests_app.models import Attachment, Issue, RequestType, Stage
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User  # settings.AUTH_USER_MODEL
+
 
 class IssueSerializer(serializers.ModelSerializer):
     stage = serializers.CharField(read_only=True)
     stage_label = serializers.CharField(read_only=True)
     labels = serializers.SerializerMethodField()
-    assignee = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    requester = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    milestone = serializers.PrimaryKeyRelatedField(read_only=True)
+    assignee: "serializers.SlugRelatedField[User]" = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    requester: "serializers.SlugRelatedField[User]" = serializers.SlugRelatedField(
+        slug_field="username", read_only=True
+    )
+    milestone: "serializers.PrimaryKeyRelatedField[Milestone]" = serializers.PrimaryKeyRelatedField(read_only=True)
     web_url = serializers.CharField(read_only=True)
     is_open = serializers.BooleanField(read_only=True)
 

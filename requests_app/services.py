@@ -230,7 +230,7 @@ def issue_place(
 
 
 # Category labels each request type carries from the start.
-REQUEST_TYPE_LABELS = {
+REQUEST_TYPE_LABELS: dict[str, list[str]] = {
     RequestType.BUG: ["MktgOps - bug"],
     RequestType.LIST_IMPORT: ["MktgOps - List Import"],
     RequestType.PROCESS_CHANGE: [],

@@ -1,7 +1,12 @@
+from typing import TYPE_CHECKING
+
 from rest_framework import serializers
 
 from milestones.models import Milestone
 from rollover.models import Rollover
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User  # settings.AUTH_USER_MODEL
 
 
 class MilestoneSerializer(serializers.ModelSerializer):
@@ -13,9 +18,11 @@ class MilestoneSerializer(serializers.ModelSerializer):
 
 
 class RolloverSerializer(serializers.ModelSerializer):
-    milestone = serializers.PrimaryKeyRelatedField(read_only=True)
-    to_milestone = serializers.PrimaryKeyRelatedField(read_only=True)
-    triggered_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    milestone: "serializers.PrimaryKeyRelatedField[Milestone]" = serializers.PrimaryKeyRelatedField(read_only=True)
+    to_milestone: "serializers.PrimaryKeyRelatedField[Milestone]" = serializers.PrimaryKeyRelatedField(read_only=True)
+    triggered_by: "serializers.SlugRelatedField[User]" = serializers.SlugRelatedField(
+        slug_field="username", read_only=True
+    )
     replies_planned = serializers.SerializerMethodField()
     replies_posted = serializers.SerializerMethodField()
 

@@ -54,6 +54,7 @@ def _chart_geometry(points) -> dict:
     scale = (base - top) / peak
     slot = (width - left - right) / max(len(points), 1)
     bar = slot * 0.5
+    segment: list[tuple[float, float]]
     bars, segments, segment = [], [], []
     for i, p in enumerate(points):
         x = left + i * slot + (slot - bar) / 2

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from sales_systems.models import FastTrack
 
 # 72 hours and 1 week of Sales Systems' time: three and five working days.
-SLA_BUSINESS_DAYS = {FastTrack.PERMISSION_SET: 3, FastTrack.NEW_FIELD: 5}
+SLA_BUSINESS_DAYS: dict[str, int] = {FastTrack.PERMISSION_SET: 3, FastTrack.NEW_FIELD: 5}
 DUE_SOON = datetime.timedelta(hours=24)
 
 

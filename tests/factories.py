@@ -80,7 +80,7 @@ class LabelFactory(factory.django.DjangoModelFactory):
     color = "#1f75cb"
 
 
-class IssueFactory(factory.django.DjangoModelFactory):
+class IssueFactory(factory.django.DjangoModelFactory[Issue]):
     class Meta:
         model = Issue
 
