@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 
 from milestones.models import Milestone
 from milestones.selectors import milestones_due_for_rollover
-from milestones.services import milestone_rollover, milestones_ensure_ahead, rollover_record_error
+from milestones.services import milestone_rollover, milestones_catch_up, milestones_ensure_ahead, rollover_record_error
 from slack_messages.services import SlackRateLimited, SlackTransientError
 
 logger = logging.getLogger(__name__)
@@ -17,8 +17,11 @@ logger = logging.getLogger(__name__)
 
 @shared_task
 def milestones_ensure_ahead_task() -> int:
-    """Beat: keep the current milestone and the next ones (MILESTONES_AHEAD) created."""
-    return len(milestones_ensure_ahead())
+    """Beat: keep the current milestone and the next ones (MILESTONES_AHEAD) created, and every milestone's
+    state up to the calendar (upcoming → current → ended)."""
+    created = len(milestones_ensure_ahead())
+    milestones_catch_up()
+    return created
 
 
 @shared_task

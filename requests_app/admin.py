@@ -13,6 +13,7 @@ from django.urls import path, reverse
 
 from labels.selectors import labels_attachable
 from labels.services import LabelError, labels_set, labels_validate
+from milestones.models import MilestoneState
 from requests_app.models import Comment, Epic, Issue, IssueEvent, IssueTransition, RequestType, Stage
 from requests_app.roles import MANAGERS_GROUP, MKTGOPS_GROUP
 from requests_app.services import IssueError, issue_move, issue_update, stage_targets
@@ -50,7 +51,7 @@ class IssueAdminForm(forms.ModelForm):
                 Q(groups__name__in=[MKTGOPS_GROUP, MANAGERS_GROUP]) | Q(is_superuser=True)
             ).distinct()
         if "milestone" in self.fields:
-            qs = self.fields["milestone"].queryset.filter(closed_at__isnull=True)
+            qs = self.fields["milestone"].queryset.exclude(state=MilestoneState.CLOSED)
             if self.instance.milestone_id:
                 qs = qs | self.fields["milestone"].queryset.filter(pk=self.instance.milestone_id)
             self.fields["milestone"].queryset = qs.order_by("start_date")

@@ -368,7 +368,7 @@ def issue_update(*, issue: Issue, by, **changes) -> Issue:
         fields.append("assignee")
     if "milestone" in changes and changes["milestone"] != issue.milestone:
         new = changes["milestone"]
-        if new is not None and new.closed_at:
+        if new is not None and new.is_closed:
             raise IssueError(f"{new.title} is closed; choose an open milestone.")
         _event(issue, by, EventKind.MILESTONE_CHANGED, old_value=_display(issue.milestone), new_value=_display(new))
         milestone_membership_change(issue_id=issue.pk, old_id=issue.milestone_id, new_id=new.pk if new else None)
