@@ -3,7 +3,8 @@ from django.db import models
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from milestones.models import Milestone, MilestoneEvent, state_by_dates
+from milestones.calendar import working_calendar
+from milestones.models import Milestone, MilestoneEvent, WorkingCalendarDay, state_by_dates
 from milestones.services import milestone_close, milestone_record_handbook_mr
 from mktgops_portal.errors import PortalError
 from requests_app.roles import user_is_manager
@@ -85,3 +86,17 @@ class MilestoneAdmin(admin.ModelAdmin):
                 closed += 1
         if closed:
             self.message_user(request, f"Closed {closed} milestone{'s' if closed != 1 else ''}.", messages.SUCCESS)
+
+
+@admin.register(WorkingCalendarDay)
+class WorkingCalendarDayAdmin(admin.ModelAdmin):
+    """Company days off and extra working days: SLAs and working-day counts read them (milestones.calendar)."""
+
+    list_display = ["date", "working", "name", "public_holiday"]
+    list_filter = ["working"]
+    search_fields = ["name"]
+    date_hierarchy = "date"
+
+    @admin.display(description="public holiday (WORKING_CALENDAR)")
+    def public_holiday(self, obj):
+        return working_calendar().public_holiday_name(obj.date)

@@ -253,6 +253,25 @@ class MilestoneEvent(models.Model):
         return f"{self.milestone_id}: {self.from_state} → {self.to_state}"
 
 
+class WorkingCalendarDay(models.Model):
+    """A company day off (`working` unticked) or an extra working day (`working` ticked), on top of the public
+    holidays of WORKING_CALENDAR and the WORKING_WEEK. Read by milestones.calendar."""
+
+    date = models.DateField(unique=True)
+    working = models.BooleanField(
+        default=False, help_text="Ticked: an extra working day (e.g. a Saturday release). Unticked: a company day off."
+    )
+    name = models.CharField(max_length=120, blank=True, help_text="e.g. “Company summer day off”.")
+
+    class Meta:
+        ordering = ["-date"]
+        verbose_name = "working-calendar day"
+
+    def __str__(self) -> str:
+        kind = "extra working day" if self.working else "day off"
+        return f"{self.date:%Y-%m-%d} {kind}{f': {self.name}' if self.name else ''}"
+
+
 class MembershipEntered(models.TextChoices):
     PLANNED = "planned", "Put in"
     ROLLED_IN = "rolled_in", "Rolled in"

@@ -17,9 +17,12 @@ def milestone_next_step(milestone: Milestone) -> str:
     if state == MilestoneState.UPCOMING:
         return f"Starts {milestone.start_date:%a %d %b}. Plan issues into it; it becomes current on that day."
     if state == MilestoneState.CURRENT:
+        from milestones.calendar import working_calendar
+
+        left = working_calendar().working_days_between(timezone.localdate(), milestone.due_date)
         return (
-            f"Running until {milestone.due_date:%a %d %b}. After that day its unfinished issues roll over to the next "
-            "milestone; only then can it be closed."
+            f"Running until {milestone.due_date:%a %d %b} ({left} working day{'s' if left != 1 else ''} left after "
+            "today). After that day its unfinished issues roll over to the next milestone; only then can it be closed."
         )
     if state == MilestoneState.ENDED:
         rollover = milestone.rollover_or_none

@@ -7,6 +7,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from labels.services import PRIO_ORDER, LabelError
+from milestones.calendar import working_calendar
 from requests_app.roles import user_is_mktgops
 from requests_app.selectors import issue_get_visible
 from sales_systems import selectors, services
@@ -29,6 +30,7 @@ def queue(request):
             "fast_tracks": FastTrack.choices,
             "prio_order": PRIO_ORDER,
             "can_work": user_is_mktgops(request.user),
+            "working_calendar_places": working_calendar().places_label,
         },
     )
 
