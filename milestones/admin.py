@@ -1,11 +1,10 @@
 from django.contrib import admin, messages
 from django.db import models
 from django.db.models import Count, Q
-from django.utils import timezone
 
 from milestones.calendar import working_calendar
-from milestones.models import Milestone, MilestoneEvent, WorkingCalendarDay, state_by_dates
-from milestones.services import milestone_close, milestone_record_handbook_mr
+from milestones.models import Milestone, MilestoneEvent, WorkingCalendarDay
+from milestones.services import milestone_close, milestone_record_handbook_mr, milestones_catch_up
 from mktgops_portal.errors import PortalError
 from requests_app.roles import user_is_manager
 
@@ -60,8 +59,8 @@ class MilestoneAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         handbook = {"handbook_mr_url", "handbook_mr_merged"}
         if not change:
-            obj.state = state_by_dates(obj.start_date, obj.due_date, timezone.localdate())
             super().save_model(request, obj, form, change)
+            milestones_catch_up()  # a milestone added for dates already begun moves on at once, logged
             return
         plain = [f for f in form.changed_data if f not in handbook]
         if plain:

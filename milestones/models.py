@@ -3,7 +3,7 @@ import datetime
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
-from django_fsm import GET_STATE, FSMField, transition
+from django_fsm import GET_STATE, FSMField, FSMModelMixin, transition
 
 
 class MilestoneState(models.TextChoices):
@@ -51,13 +51,13 @@ def _reopened_state(milestone: "Milestone") -> str:
     return state_by_dates(milestone.start_date, milestone.due_date, timezone.localdate())
 
 
-class Milestone(models.Model):
+class Milestone(FSMModelMixin, models.Model):
     title = models.CharField(max_length=120, unique=True)
     start_date = models.DateField(unique=True)
     due_date = models.DateField()
     # The lifecycle (DESIGN: milestones): changed only by the transitions below, through milestones.services,
     # which lock the row, check the rules and log each change as a MilestoneEvent.
-    state = FSMField(max_length=12, choices=MilestoneState.choices, default=MilestoneState.UPCOMING)
+    state = FSMField(max_length=12, choices=MilestoneState.choices, default=MilestoneState.UPCOMING, protected=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     handbook_mr_url = models.URLField(blank=True)
     handbook_mr_merged = models.BooleanField(default=False)
@@ -232,6 +232,16 @@ class RolloverEntry(models.Model):
         return f"#{self.issue_id} {self.from_milestone_id}→{self.to_milestone_id}"
 
 
+class MilestoneTransition(models.TextChoices):
+    """The lifecycle's transitions, as logged (one per method of Milestone)."""
+
+    START = "start", "Started"
+    END = "end", "Ended"
+    MARK_ROLLED_OVER = "mark_rolled_over", "Rolled over"
+    CLOSE = "close", "Closed"
+    REOPEN = "reopen", "Reopened"
+
+
 class MilestoneEvent(models.Model):
     """One lifecycle change of a milestone: which transition, from and to which state, by whom and why.
 
@@ -239,7 +249,7 @@ class MilestoneEvent(models.Model):
     """
 
     milestone = models.ForeignKey(Milestone, on_delete=models.CASCADE, related_name="events")
-    transition = models.CharField(max_length=20)
+    transition = models.CharField(max_length=20, choices=MilestoneTransition.choices)
     from_state = models.CharField(max_length=12, choices=MilestoneState.choices)
     to_state = models.CharField(max_length=12, choices=MilestoneState.choices)
     by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")

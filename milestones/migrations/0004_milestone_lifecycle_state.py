@@ -41,13 +41,13 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='milestone',
             name='state',
-            field=django_fsm.FSMField(choices=[('upcoming', 'Upcoming'), ('current', 'Current'), ('ended', 'Ended'), ('rolled_over', 'Rolled over'), ('closed', 'Closed')], default='upcoming', max_length=12),
+            field=django_fsm.FSMField(choices=[('upcoming', 'Upcoming'), ('current', 'Current'), ('ended', 'Ended'), ('rolled_over', 'Rolled over'), ('closed', 'Closed')], default='upcoming', max_length=12, protected=True),
         ),
         migrations.CreateModel(
             name='MilestoneEvent',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('transition', models.CharField(max_length=20)),
+                ('transition', models.CharField(choices=[('start', 'Started'), ('end', 'Ended'), ('mark_rolled_over', 'Rolled over'), ('close', 'Closed'), ('reopen', 'Reopened')], max_length=20)),
                 ('from_state', models.CharField(choices=[('upcoming', 'Upcoming'), ('current', 'Current'), ('ended', 'Ended'), ('rolled_over', 'Rolled over'), ('closed', 'Closed')], max_length=12)),
                 ('to_state', models.CharField(choices=[('upcoming', 'Upcoming'), ('current', 'Current'), ('ended', 'Ended'), ('rolled_over', 'Rolled over'), ('closed', 'Closed')], max_length=12)),
                 ('reason', models.TextField(blank=True)),

@@ -346,3 +346,21 @@ def test_api_close_is_forbidden_to_an_ic(client, ic_user):
     response = client.post(f"/api/milestones/{milestone.pk}/close/")
     assert (response.status_code, response.json()["code"]) == (403, "milestone_managers_only")
     assert Milestone.objects.get(pk=milestone.pk).state == MilestoneState.ROLLED_OVER
+
+
+def test_a_milestone_added_in_the_admin_for_running_dates_becomes_current_logged(admin_client):
+    today = timezone.localdate()
+    response = admin_client.post(
+        "/admin/milestones/milestone/add/",
+        {
+            "title": "Catch-up sprint",
+            "start_date": (today - datetime.timedelta(days=2)).isoformat(),
+            "due_date": (today + datetime.timedelta(days=11)).isoformat(),
+            "events-TOTAL_FORMS": "0",
+            "events-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    milestone = Milestone.objects.get(title="Catch-up sprint")
+    assert milestone.state == MilestoneState.CURRENT
+    assert list(milestone.events.values_list("transition", flat=True)) == ["start"]
