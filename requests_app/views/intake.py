@@ -51,8 +51,10 @@ def request_new(request, kind):
 @require_POST
 def list_import_check(request):
     """HTMX: the list-import file checked as soon as it is chosen, before filing: the report partial."""
+    if "csv_file" not in request.FILES:  # the Initial Source changed before a file was chosen: nothing to check yet
+        return render(request, "requests_app/_csv_report.html", {"check": None})
     form = ListImportCheckForm(request.POST, request.FILES)
-    form.is_valid()  # row problems are on form.check; a missing or oversized file is a field error
+    form.is_valid()  # row problems are on form.check; an oversized file is a field error
     return render(request, "requests_app/_csv_report.html", {"check": form.check, "check_form": form, "partial": True})
 
 

@@ -291,3 +291,24 @@ def test_a_refused_file_shows_its_report_and_the_summary(signed_in):
     assert "“Web Chat” is an Inactive Initial Source" in html
     assert "Rows per Initial Source" in html
     assert not Issue.objects.exists()
+
+
+@pytest.mark.django_db
+def test_changing_the_initial_source_before_choosing_a_file_checks_nothing(signed_in):
+    response = signed_in.post("/requests/new/list-import/check/", {"initial_source": "Webcast"})
+    assert response.status_code == 200
+    assert "required" not in response.content.decode()
+    assert 'id="csv-report"' in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_refused_file_is_explained_once_on_the_form_and_in_the_check(signed_in):
+    data = b"\xef\xbb\xbf" + HEADER.encode() + b"\r\nRen\xe9,Roy,rene@example.com,Acme,Conference\r\n"
+    html = signed_in.post(
+        "/requests/new/list-import/", {**FORM, "csv_file": SimpleUploadedFile("l.csv", data)}
+    ).content.decode()
+    assert html.count("byte 0xE9 on row 2") == 1
+    partial = signed_in.post(
+        "/requests/new/list-import/check/", {"csv_file": SimpleUploadedFile("l.csv", data)}
+    ).content.decode()
+    assert partial.count("byte 0xE9 on row 2") == 1
