@@ -79,11 +79,11 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from django.utils.crypto import get_random_string  # noqa: E402
 
+from accounts.roles import MKTGOPS_GROUP  # noqa: E402
 from benchmarks.rollover import TARGET_SECONDS, run_rollover_bench  # noqa: E402
 from labels.models import Label  # noqa: E402
 from milestones.models import Milestone  # noqa: E402
 from requests_app.models import Issue, RequestType, Stage  # noqa: E402
-from requests_app.roles import MKTGOPS_GROUP  # noqa: E402
 from requests_app.services import POSITION_GAP  # noqa: E402
 
 User = get_user_model()

@@ -2,11 +2,11 @@ from django.contrib import admin, messages
 from django.db import models
 from django.db.models import Count, Q
 
+from accounts.roles import user_is_manager
 from milestones.calendar import working_calendar
 from milestones.models import Milestone, MilestoneEvent, WorkingCalendarDay
 from milestones.services import milestone_close, milestone_record_handbook_mr, milestones_catch_up
 from mktgops_portal.errors import PortalError
-from requests_app.roles import user_is_manager
 
 
 class MilestoneEventInline(admin.TabularInline):

@@ -6,12 +6,11 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
+from accounts.roles import user_is_manager
 from milestones.models import Milestone, RolloverStatus
 from milestones.selectors import milestone_list
-from milestones.serializers import RolloverSerializer
+from milestones.serializers import MilestoneSerializer, RolloverSerializer
 from milestones.services import milestone_close, milestone_reopen, milestones_catch_up, rollover_request
-from requests_app.roles import user_is_manager
-from requests_app.serializers import MilestoneSerializer
 
 
 class MilestoneViewSet(viewsets.ReadOnlyModelViewSet):

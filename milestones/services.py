@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django_fsm import TransitionNotAllowed
 
+from accounts.roles import user_is_manager
 from milestones import rollover_thread
 from milestones.errors import MilestoneErrorCode
 from milestones.models import (
@@ -24,7 +25,6 @@ from milestones.models import (
 from milestones.selectors import cadence_period, milestone_rollover_target, rollover_candidates
 from mktgops_portal.errors import Conflict, Forbidden, Invalid
 from requests_app.models import Comment, EventKind, Issue, IssueEvent, Stage
-from requests_app.roles import user_is_manager
 from slack_messages.services import (
     SlackError,
     SlackPermanentError,
@@ -36,6 +36,8 @@ from slack_messages.services import (
 
 class MilestoneError(Conflict):
     """A milestone change that the milestone's state refuses (409); the message says why, `code` which rule."""
+
+    default_code = MilestoneErrorCode.CONFLICT
 
 
 def milestone_title(start: datetime.date, due: datetime.date) -> str:
@@ -276,7 +278,7 @@ def _rollover_target(milestone: Milestone, day: datetime.date | None = None) -> 
     if target is None:
         raise MilestoneError(
             f"There is no open milestone after {milestone.title} to move its issues to.",
-            code=MilestoneErrorCode.NO_TARGET,
+            code=MilestoneErrorCode.NO_NEXT_MILESTONE,
         )
     return target
 

@@ -21,5 +21,6 @@ urlpatterns = [
     path("board/", include("requests_app.urls_board")),
 ]
 
+handler403 = "mktgops_portal.error_pages.permission_denied"
 handler404 = "mktgops_portal.error_pages.page_not_found"
 handler500 = "mktgops_portal.error_pages.server_error"

@@ -7,7 +7,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
-from requests_app import selectors, services
+from requests_app import policy, selectors, services
 from requests_app.filters import IssueFilter
 from requests_app.serializers import (
     AttachmentSerializer,
@@ -25,7 +25,7 @@ class IssueViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
-        return selectors.issues_with_card_data(selectors.issues_visible_to(self.request.user)).order_by("-pk")
+        return selectors.issues_with_card_data(policy.issues_visible_to(self.request.user)).order_by("-pk")
 
     def get_object(self):
         # Hidden and missing issues both answer 404: a confidential issue's existence does not leak.
@@ -44,7 +44,7 @@ class IssueViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     @extend_schema(request=IssueUpdateSerializer, responses={200: IssueSerializer})
     def partial_update(self, request, pk=None):
         issue = self.get_object()
-        if not selectors.issue_permissions(request.user, issue).can_triage:
+        if not policy.issue_permissions(request.user, issue).can_triage:
             raise PermissionDenied("Only MktgOps team members can change an open issue's triage fields.")
         data = IssueUpdateSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
@@ -73,9 +73,18 @@ class IssueViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             reason=v.get("reason", ""),
             position=v.get("position"),
             expected_stage=v.get("expected_stage"),
+            sign_off=v.get("sign_off", False),
         )
         # The moved issue as committed (assignee and milestone read with the lock), plus its labels.
         return Response(IssueSerializer(selectors.issues_attach_labels([issue])[0]).data)
+
+    @extend_schema(request=None, responses={200: IssueSerializer})
+    @action(detail=True, methods=["post"], url_path="sign-off")
+    def sign_off(self, request, pk=None):
+        """Record the business owner's sign-off (05): the owner, or a manager on their behalf; others get 403."""
+        issue = self.get_object()
+        services.issue_sign_off(issue=issue, by=request.user)
+        return Response(IssueSerializer(self._reload(issue)).data)
 
     @extend_schema(responses={200: AttachmentSerializer(many=True)})
     @action(detail=True, methods=["get"])
@@ -85,4 +94,4 @@ class IssueViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         return Response(AttachmentSerializer(issue.attachments.all(), many=True).data)
 
     def _reload(self, issue):
-        return selectors.issues_with_card_data(selectors.issues_visible_to(self.request.user)).get(pk=issue.pk)
+        return selectors.issues_with_card_data(policy.issues_visible_to(self.request.user)).get(pk=issue.pk)

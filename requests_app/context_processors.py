@@ -1,4 +1,4 @@
-from requests_app.roles import user_is_manager, user_is_mktgops
+from accounts.roles import user_is_manager, user_is_mktgops
 
 
 def portal(request):

@@ -18,31 +18,11 @@ from django.db.models import (
 )
 from django.utils import timezone
 
+from accounts.roles import user_is_mktgops
 from labels.models import Label
-from milestones.selectors import milestone_current
+from requests_app.metrics import done_q, issue_is_done
 from requests_app.models import Epic, Issue, IssueTransition, Stage
-from requests_app.roles import user_is_manager, user_is_mktgops
-
-# Weight at which the handbook promotes an issue to an epic.
-EPIC_WEIGHT = 21
-
-
-def issues_visible_to(user) -> QuerySet[Issue]:
-    """Confidential issues are seen by their requester, their assignee and MktgOps only."""
-    issues = Issue.objects.all()
-    if not getattr(user, "is_authenticated", False):
-        return issues.none()
-    if user_is_mktgops(user):
-        return issues
-    return issues.filter(Q(confidential=False) | Q(requester=user) | Q(assignee=user))
-
-
-def issue_can_see(user, issue: Issue) -> bool:
-    if not getattr(user, "is_authenticated", False):
-        return False
-    if not issue.confidential or user_is_mktgops(user):
-        return True
-    return user.pk in (issue.requester_id, issue.assignee_id)
+from requests_app.policy import issues_visible_to
 
 
 def issues_with_card_data(issues: QuerySet[Issue]) -> QuerySet[Issue]:
@@ -75,55 +55,6 @@ def issue_get_for_user(user, pk) -> Issue | None:
         .select_related("business_owner", "signed_off_by", "closed_in_milestone", "rollover_reason_by", "epic")
         .filter(pk=pk)
         .first()
-    )
-
-
-@dataclass(frozen=True)
-class IssuePermissions:
-    can_view: bool
-    can_comment: bool
-    can_move: bool
-    can_triage: bool  # assign, milestone, labels, weight, rollover reason
-    can_sign_off: bool
-    can_close: bool
-    can_reopen: bool
-    reopen_needs_manager: bool
-    can_promote: bool
-    can_reopen_completed: bool
-
-
-def issue_closed_in_previous_milestone(issue: Issue) -> bool:
-    if issue.closed_at is None or issue.closed_in_milestone_id is None:
-        return False
-    current = milestone_current()
-    return current is None or issue.closed_in_milestone_id != current.pk
-
-
-def issue_permissions(user, issue: Issue) -> IssuePermissions:
-    """What `user` may do on `issue`; every view, API endpoint and template asks this one place."""
-    can_view = issue_can_see(user, issue)
-    mktgops = can_view and user_is_mktgops(user)
-    manager = can_view and user_is_manager(user)
-    is_requester = can_view and user.pk == issue.requester_id
-    closed = issue.closed_at is not None
-    previous = closed and issue_closed_in_previous_milestone(issue)
-    return IssuePermissions(
-        can_view=can_view,
-        can_comment=can_view,
-        can_move=mktgops and not closed,
-        can_triage=mktgops and not closed,
-        can_sign_off=(
-            can_view
-            and not closed
-            and issue.stage == Stage.REVIEW
-            and issue.signed_off_at is None
-            and (user.pk == (issue.business_owner_id or issue.requester_id) or mktgops)
-        ),
-        can_close=(mktgops or is_requester) and not closed,
-        can_reopen=closed and (manager if previous else (mktgops or is_requester)),
-        reopen_needs_manager=previous,
-        can_promote=mktgops and issue.epic_id is None and (issue.weight or 0) >= EPIC_WEIGHT,
-        can_reopen_completed=manager,
     )
 
 
@@ -160,7 +91,7 @@ def epic_progress(user, epic) -> dict:
         issues_visible_to(user).filter(epic=epic).values_list("stage").annotate(n=Count("pk")).values_list("stage", "n")
     )
     total = len(issues)
-    done = counts.get(Stage.COMPLETED, 0)
+    done = sum(1 for i in issues if issue_is_done(i))
     return {
         "issues": issues,
         "by_stage": [(stage, counts.get(stage.value, 0)) for stage in Stage],
@@ -168,7 +99,7 @@ def epic_progress(user, epic) -> dict:
         "done": done,
         "percent": round(100 * done / total) if total else 0,
         "weight": sum(i.weight or 0 for i in issues),
-        "weight_done": sum(i.weight or 0 for i in issues if i.stage == Stage.COMPLETED),
+        "weight_done": sum(i.weight or 0 for i in issues if issue_is_done(i)),
     }
 
 
@@ -208,7 +139,7 @@ def epic_list(user):
         epics_visible_to(user)
         .annotate(
             issue_count=Count("issues", filter=visible),
-            done_count=Count("issues", filter=visible & Q(issues__stage=Stage.COMPLETED)),
+            done_count=Count("issues", filter=visible & done_q("issues__")),
         )
         .order_by("-created_at")
     )
@@ -505,7 +436,7 @@ def mktgops_members() -> QuerySet:
     """People who can be assigned: the MktgOps team (ICs and managers)."""
     from django.contrib.auth import get_user_model
 
-    from requests_app.roles import MANAGERS_GROUP, MKTGOPS_GROUP
+    from accounts.roles import MANAGERS_GROUP, MKTGOPS_GROUP
 
     return (
         get_user_model()

@@ -84,27 +84,8 @@ class IssueMoveSerializer(serializers.Serializer):
     position = serializers.IntegerField(min_value=0, max_value=2**31 - 1, required=False, allow_null=True)
     reason = serializers.CharField(required=False, allow_blank=True, default="")
     expected_stage = serializers.ChoiceField(choices=Stage.values, required=False)
-
-
-class LabelSerializer(serializers.ModelSerializer):
-    scope = serializers.CharField(read_only=True)
-
-    class Meta:
-        model = Label
-        fields = ["id", "name", "scope", "description", "color", "kind"]
-
-
-class MilestoneSerializer(serializers.ModelSerializer):
-    """A milestone and where it is in its lifecycle (upcoming, current, ended, rolled_over, closed)."""
-
-    state = serializers.CharField(read_only=True)
-    state_label = serializers.CharField(source="get_state_display", read_only=True)
-
-    class Meta:
-        model = Milestone
-        fields = ["id", "title", "start_date", "due_date", "state", "state_label", "closed_at", "handbook_mr_url",
-                  "handbook_mr_merged"]  # fmt: skip
-        read_only_fields = ["closed_at"]
+    # 05 -> 06: record the business owner's sign-off with the move (the owner, or a manager on their behalf).
+    sign_off = serializers.BooleanField(required=False, default=False)
 
 
 class AttachmentSerializer(serializers.ModelSerializer):

@@ -6,9 +6,10 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from labels.services import PRIO_ORDER, LabelError
+from accounts.roles import user_is_mktgops
+from labels.services import PRIO_ORDER
 from milestones.calendar import working_calendar
-from requests_app.roles import user_is_mktgops
+from mktgops_portal.errors import PortalError
 from requests_app.selectors import issue_get_visible
 from sales_systems import selectors, services
 from sales_systems.models import FastTrack
@@ -61,7 +62,7 @@ def advance(request, pk):
     try:
         services.systems_request_advance(issue=issue, to=request.POST.get("to", ""), by=request.user)
         messages.success(request, f"#{issue.pk} is now {request.POST.get('to')}.")
-    except LabelError as exc:
+    except PortalError as exc:
         messages.error(request, str(exc))
     return _back(request)
 
@@ -75,6 +76,6 @@ def fast_track(request, pk):
             issue=issue, fast_track=request.POST.get("fast_track", ""), by=request.user
         )
         messages.success(request, f"Fast-track kind of #{issue.pk} saved.")
-    except LabelError as exc:
+    except PortalError as exc:
         messages.error(request, str(exc))
     return _back(request)

@@ -5,10 +5,10 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
+from accounts.roles import MANAGERS_GROUP, MKTGOPS_GROUP
 from labels.models import Label
 from milestones.models import Milestone, state_by_dates
 from requests_app.models import Comment, Issue, RequestType
-from requests_app.roles import MANAGERS_GROUP, MKTGOPS_GROUP
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -48,9 +48,12 @@ class MilestoneFactory(factory.django.DjangoModelFactory):
     start_date = factory.Sequence(lambda n: datetime.date(2030, 1, 7) + datetime.timedelta(days=14 * n))
     due_date = factory.LazyAttribute(lambda m: m.start_date + datetime.timedelta(days=13))
     title = factory.LazyAttribute(lambda m: f"MktgOps {m.start_date:%Y-%m-%d}")
-    # Where the calendar puts it today, as the cadence service creates them (a rolled-over or closed
-    # milestone gets there through milestones.services).
-    state = factory.LazyAttribute(lambda m: state_by_dates(m.start_date, m.due_date, timezone.localdate()))
+    closed_at = None
+    # Where the calendar puts it today, as the cadence service creates them; closed when `closed_at` is given, as
+    # the lifecycle migration reads it (a rolled-over one: `rolled_over_milestone`).
+    state = factory.LazyAttribute(
+        lambda m: "closed" if m.closed_at else state_by_dates(m.start_date, m.due_date, timezone.localdate())
+    )
 
 
 def current_milestone(**kwargs):

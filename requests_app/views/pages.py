@@ -1,7 +1,7 @@
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect
 
-from requests_app.roles import user_is_mktgops
+from accounts.roles import user_is_mktgops
 
 
 @login_required

@@ -7,7 +7,7 @@ import io
 import pytest
 from django.utils import timezone
 
-from milestones.models import MilestoneMembership
+from milestones.models import Milestone, MilestoneMembership
 from milestones.selectors import milestone_chart, milestone_report
 from milestones.services import milestone_rollover
 from requests_app.models import Issue
@@ -34,7 +34,8 @@ def sprint(db, ic_user, manager_user, monkeypatch):
     mk = lambda title, **kw: f.IssueFactory(title=title, assignee=ic_user, stage="04", **kw)  # noqa: E731
 
     def plan(issue, milestone, at):
-        issue_update(issue=issue, by=ic_user, milestone=milestone)
+        # Planned as on a day the milestone was open (the service's clock), then entered at `at`.
+        issue_update(issue=issue, by=ic_user, milestone=milestone, now=at)
         MilestoneMembership.objects.filter(issue=issue, milestone=milestone).update(entered_at=at)
 
     issues = {
@@ -125,7 +126,7 @@ def test_report_runs_constant_queries(db, client, manager_user, ic_user, django_
     def fill(n):
         for i in range(n):
             issue = f.IssueFactory(title=f"Issue {i}", assignee=ic_user, stage="04")
-            issue_update(issue=issue, by=ic_user, milestone=ended)
+            issue_update(issue=issue, by=ic_user, milestone=ended, now=days_ago(10))
 
     client.force_login(manager_user)
     fill(3)
@@ -168,7 +169,7 @@ def test_report_csv_keeps_every_user_text_cell_from_running_as_a_formula(db, cli
     f.current_milestone()
     owner = f.ic(username="-ops")  # Django usernames may start with @, +, - (and . _)
     issue = f.IssueFactory(title='=HYPERLINK("http://evil.example","x")', assignee=owner, stage="04")
-    issue_update(issue=issue, by=owner, milestone=ended)
+    issue_update(issue=issue, by=owner, milestone=ended, now=days_ago(10))
     issue_update(issue=issue, by=owner, rollover_reason="@SUM(1+1)")
     milestone_rollover(milestone=ended, by=manager_user)
     client.force_login(manager_user)
@@ -216,3 +217,15 @@ def test_report_of_a_milestone_not_rolled_over_shows_no_carry_over_rate(db, clie
     assert "carry-over rate (after the rollover)" in page
     assert "0%" not in page
     assert page.count('<td class="num">—</td>') == 1  # the one person's row
+
+
+def test_the_report_and_the_chart_give_one_carry_over_rate(sprint, manager_user):
+    """One definition (requests_app.metrics.carry_over_rate) for the page, the table and the chart."""
+    from requests_app.metrics import carry_over_rate
+
+    milestone = Milestone.objects.get(pk=sprint["milestone"].pk)  # as a page reads it, after the rollover
+    report = milestone_report(manager_user, milestone)
+    point = next(p for p in milestone_chart() if p.milestone == milestone)
+    expected = carry_over_rate(rolled_over=report.totals.rolled_over, committed=report.totals.committed)
+    assert report.totals.carry_over_rate_once(report.rolled) == point.carry_over_rate == expected
+    assert point.committed == report.totals.committed

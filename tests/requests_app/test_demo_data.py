@@ -6,12 +6,12 @@ from django.core.management import CommandError, call_command
 from django.db.models import Count
 from django.utils import timezone
 
+from accounts.roles import user_is_manager, user_is_mktgops
 from labels.models import Label
 from milestones.models import Milestone, MilestoneState
 from milestones.selectors import cadence_period, milestone_current
 from requests_app.demo import DEMO_USERS, demo_data_load
 from requests_app.models import Comment, Issue, IssueTransition, RequestType, Stage
-from requests_app.roles import user_is_manager, user_is_mktgops
 
 pytestmark = pytest.mark.django_db
 User = get_user_model()

@@ -1,4 +1,4 @@
-"""Who is who: the two MktgOps groups. Cached on the user object for the request."""
+"""Who is who: the two MktgOps groups (facts about a user, no rules). Cached on the user object for the request."""
 
 MKTGOPS_GROUP = "MktgOps"
 MANAGERS_GROUP = "MktgOps Managers"
