@@ -6,7 +6,44 @@ from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from milestones.models import Milestone
+from milestones.models import Milestone, MilestoneState
+
+
+def milestone_next_step(milestone: Milestone) -> str:
+    """What happens next to `milestone`, in one sentence for its page (the lifecycle: upcoming → current →
+    ended → rolled over → closed)."""
+    from milestones.models import RolloverStatus
+
+    state = milestone.state
+    if state == MilestoneState.UPCOMING:
+        return f"Starts {milestone.start_date:%a %d %b}. Plan issues into it; it becomes current on that day."
+    if state == MilestoneState.CURRENT:
+        from milestones.calendar import working_calendar
+
+        left = working_calendar().working_days_between(timezone.localdate(), milestone.due_date)
+        return (
+            f"Running until {milestone.due_date:%a %d %b} ({left} working day{'s' if left != 1 else ''} left after "
+            "today). After that day its unfinished issues roll over to the next milestone; only then can it be closed."
+        )
+    if state == MilestoneState.ENDED:
+        rollover = milestone.rollover_or_none
+        if rollover is None:
+            return "Ended. Next: roll over its unfinished issues to the next milestone (a manager, or the nightly run)."
+        if rollover.status == RolloverStatus.FAILED or rollover.last_error:
+            return "Ended; the rollover stopped. Next: fix what the error says and resume the rollover."
+        return "Ended; the rollover is running. Next, when it finishes: record the handbook merge request."
+    if state == MilestoneState.ROLLED_OVER:
+        if not milestone.handbook_mr_url:
+            return "Rolled over. Next: record the handbook merge request, mark it merged, then close the milestone."
+        if not milestone.handbook_mr_merged:
+            return "Rolled over. Next: mark the handbook merge request merged, then close the milestone."
+        return "Rolled over and the handbook merge request is merged. Next: close the milestone."
+    return "Closed: nothing left to do. A manager can reopen it, with a reason."
+
+
+def milestone_events(milestone: Milestone):
+    """The milestone's lifecycle log, oldest first, with who did each (one query)."""
+    return milestone.events.select_related("by").order_by("at", "pk")
 
 
 def milestone_current(day: datetime.date | None = None) -> Milestone | None:
@@ -26,7 +63,7 @@ def milestone_list() -> QuerySet[Milestone]:
 def milestones_open_for_planning(day: datetime.date | None = None) -> QuerySet[Milestone]:
     """Milestones an issue can be slotted into: the current one and those ahead, not closed."""
     day = day or timezone.localdate()
-    return Milestone.objects.filter(due_date__gte=day, closed_at__isnull=True).order_by("start_date")
+    return Milestone.objects.filter(due_date__gte=day).exclude(state=MilestoneState.CLOSED).order_by("start_date")
 
 
 MILESTONE_CLOSED = "milestone_closed"
@@ -41,7 +78,7 @@ def milestone_planning_refusal(milestone: Milestone, day: datetime.date | None =
     report after the fact). `milestones_open_for_planning` lists the ones that pass.
     """
     day = day or timezone.localdate()
-    if milestone.closed_at:
+    if milestone.state == MilestoneState.CLOSED:
         return MILESTONE_CLOSED, f"{milestone.title} is closed; choose the current milestone or one ahead."
     if milestone.due_date < day:
         return (
@@ -70,7 +107,8 @@ def milestone_rollover_target(milestone: Milestone, day: datetime.date | None = 
     """
     day = day or timezone.localdate()
     return (
-        Milestone.objects.filter(start_date__gt=milestone.due_date, due_date__gte=day, closed_at__isnull=True)
+        Milestone.objects.filter(start_date__gt=milestone.due_date, due_date__gte=day)
+        .exclude(state=MilestoneState.CLOSED)
         .order_by("start_date")
         .first()
     )

@@ -294,7 +294,7 @@ def demo_data_load() -> DemoResult:
         milestones = _milestones_create()
         issues = [_issue_build(spec, i, users, milestones) for i, spec in enumerate(SPECS)]
         _history_create(users, milestones)
-        _milestones_finish(milestones)
+        _milestones_finish(milestones, users[MANAGER_USERNAME])
         _fast_tracks_set(users)
     return DemoResult(created=True, users=DEMO_USERS, issues=len(issues), milestones=Milestone.objects.count())
 
@@ -421,7 +421,7 @@ def _history_create(users: dict, ms: DemoMilestones) -> None:
             milestone_rollover(milestone=milestone, by=manager, day=next_start)
     for milestone in earlier:
         milestone_record_handbook_mr(milestone=milestone, url=_mr_url(70000 + milestone.pk), merged=True)
-        milestone_close(milestone=milestone)
+        milestone_close(milestone=milestone, by=manager)
         Milestone.objects.filter(pk=milestone.pk).update(
             closed_at=_at(milestone.due_date + datetime.timedelta(days=1), 10)
         )
@@ -473,10 +473,10 @@ class _stamped:
         )
 
 
-def _milestones_finish(ms: DemoMilestones) -> None:
+def _milestones_finish(ms: DemoMilestones, manager: User) -> None:
     # The old milestone's handbook MR was merged, so it could be closed; the ended one's is still open.
     milestone_record_handbook_mr(milestone=ms.old, url=_mr_url(71109), merged=True)
-    milestone_close(milestone=ms.old)
+    milestone_close(milestone=ms.old, by=manager)
     Milestone.objects.filter(pk=ms.old.pk).update(closed_at=_at(ms.old.due_date + datetime.timedelta(days=1), 10))
     milestone_record_handbook_mr(milestone=ms.ended, url=_mr_url(71342), merged=False)
     milestone_record_handbook_mr(milestone=ms.current, url=_mr_url(71518), merged=False)

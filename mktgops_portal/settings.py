@@ -180,6 +180,12 @@ MILESTONE_LENGTH_DAYS = env.int("MILESTONE_LENGTH_DAYS", default=14)
 MILESTONE_ANCHOR = datetime.date.fromisoformat(env("MILESTONE_ANCHOR", default="2026-01-05"))
 MILESTONES_AHEAD = env.int("MILESTONES_AHEAD", default=3)
 
+# Working days (milestones.calendar): SLAs count them. Public holidays of every place listed (ISO country codes,
+# optionally with a subdivision: "US", "US,GB", "GB-ENG"), the working week (day names), and company days off /
+# extra working days edited in the admin.
+WORKING_CALENDAR = env.list("WORKING_CALENDAR", default=["US"])
+WORKING_WEEK = env.list("WORKING_WEEK", default=["Mon", "Tue", "Wed", "Thu", "Fri"])
+
 # Slack: with no token, messages go to the outbox stored in the database.
 SLACK_BOT_TOKEN = env("SLACK_BOT_TOKEN", default="")
 SLACK_API_URL = env("SLACK_API_URL", default="https://slack.com/api/")

@@ -10,11 +10,16 @@ if TYPE_CHECKING:
 
 
 class MilestoneSerializer(serializers.ModelSerializer):
+    """A milestone and where it is in its lifecycle (upcoming, current, ended, rolled_over, closed)."""
+
     state = serializers.CharField(read_only=True)
+    state_label = serializers.CharField(source="get_state_display", read_only=True)
 
     class Meta:
         model = Milestone
-        fields = ["id", "title", "start_date", "due_date", "state", "handbook_mr_url", "handbook_mr_merged"]
+        fields = ["id", "title", "start_date", "due_date", "state", "state_label", "closed_at", "handbook_mr_url",
+                  "handbook_mr_merged"]  # fmt: skip
+        read_only_fields = ["closed_at"]
 
 
 class RolloverSerializer(serializers.ModelSerializer):

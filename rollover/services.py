@@ -10,9 +10,10 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
+from milestones.errors import MilestoneErrorCode
 from milestones.models import Milestone
 from milestones.selectors import milestone_rollover_target
-from milestones.services import MilestoneError, MilestoneErrorCode, milestones_ensure_ahead
+from milestones.services import MilestoneError, milestone_rollover_finished, milestones_ensure_ahead
 from requests_app.models import Issue, Stage
 from requests_app.selectors import issues_unfinished_in
 from requests_app.services import issues_roll_over
@@ -265,6 +266,8 @@ def rollover_finish(*, rollover: Rollover) -> Rollover:
     rollover.last_error = ""
     rollover.error_code = ""
     rollover.save(update_fields=["status", "finished_at", "last_error", "error_code"])
+    # The milestone's lifecycle follows: ended → rolled over (planning's own write).
+    milestone_rollover_finished(milestone_id=rollover.milestone_id)
     return rollover
 
 

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('milestones', '0004_rollover_and_memberships_move_out'),
+        ('milestones', '0006_rollover_and_memberships_move_out'),
         ('requests_app', '0006_label_rule_delivery'),
     ]
 

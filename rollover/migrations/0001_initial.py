@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('milestones', '0004_rollover_and_memberships_move_out'),
+        ('milestones', '0006_rollover_and_memberships_move_out'),
         ('requests_app', '0007_milestone_membership_moves_here'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -8,7 +8,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('milestones', '0003_milestone_memberships'),
+        ('milestones', '0005_working_calendar_days'),
     ]
 
     operations = [
