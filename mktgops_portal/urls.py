@@ -24,7 +24,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/", include("mktgops_portal.api_urls")),
     path("", include("requests_app.urls")),
-    path("milestones/", include("milestones.urls")),
+    path("milestones/", include("rollover.urls")),
     path("sales-systems/", include("sales_systems.urls")),
     path("changelog/", include("requests_app.urls_changelog")),
     path("slack/", include("slack_messages.urls")),

@@ -1,8 +1,11 @@
 """The Django admin. Stages change only through `issue_move` (the move action and the "Move to…" page);
 planning fields and labels are saved through `issue_update` and `labels_set` so the timeline stays whole."""
 
+from typing import cast
+
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
@@ -46,7 +49,7 @@ class IssueMoveForm(forms.Form):
     def __init__(self, *args, targets: list[str] | None = None, sign_off: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         if targets is not None:
-            self.fields["stage"].choices = [(s, Stage(s).label) for s in targets]
+            cast(forms.ChoiceField, self.fields["stage"]).choices = [(s, Stage(s).label) for s in targets]
         if not sign_off:
             del self.fields["sign_off"]
 
@@ -118,21 +121,21 @@ class ReadOnlyInline(admin.TabularInline):
 class CommentInline(ReadOnlyInline):
     model = Comment
     fields = ["created_at", "author", "body", "is_system"]
-    readonly_fields = fields
+    readonly_fields = cast(list[str], fields)
     show_change_link = True
 
 
 class IssueTransitionInline(ReadOnlyInline):
     model = IssueTransition
     fields = ["at", "by", "from_stage", "to_stage", "reason"]
-    readonly_fields = fields
+    readonly_fields = cast(list[str], fields)
     verbose_name_plural = "stage log"
 
 
 class IssueEventInline(ReadOnlyInline):
     model = IssueEvent
     fields = ["at", "by", "kind", "old_value", "new_value"]
-    readonly_fields = fields
+    readonly_fields = cast(list[str], fields)
     verbose_name_plural = "timeline events"
 
 
@@ -242,7 +245,7 @@ class IssueAdmin(admin.ModelAdmin):
             "issues": issues,
             "issue": issue,
             "action": action,
-            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
         }
         return TemplateResponse(request, "admin/requests_app/issue/move.html", context)
 

@@ -4,7 +4,7 @@
   milestone: it does not roll over). Epics, milestone reports and the chart count alike.
 - carry-over rate: the share of what a milestone committed to (planned + added − removed) that rolled over; unknown
   (None) until the rollover has moved the unfinished issues, since 0 would read as a perfect milestone.
-The Sales Systems SLA state is `sales_systems.sla.sla_for`.
+The Sales Systems SLA state is `sales_systems.sla.sla_for` (cards get it through `requests_app.cards`).
 """
 
 from django.db.models import Q

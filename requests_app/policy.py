@@ -6,6 +6,7 @@ Labeling page (who triages: the MktgOps groups) and DESIGN.md (confidential requ
 their assignee and MktgOps).
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 
@@ -204,10 +205,14 @@ def issue_sign_off_check(user, issue: Issue) -> str:
 # read it, so a move offered here is exactly a move `issue_move` accepts.
 
 # Guards that a person answers in the move itself: they make a move *need* something rather than refuse it.
-INPUT_GUARDS = {m.has_question_for_requester: "question", m.has_pending_reason: "reason", m.is_signed_off: "sign_off"}
+INPUT_GUARDS: dict[Callable[..., bool], str] = {
+    m.has_question_for_requester: "question",
+    m.has_pending_reason: "reason",
+    m.is_signed_off: "sign_off",
+}
 
 # What each state guard needs, phrased as what is missing and as what to do about it.
-GUARD_MESSAGES = {
+GUARD_MESSAGES: dict[Callable[..., bool], tuple[str, str]] = {
     m.has_assignee: ("it has no assignee", "assign someone"),
     m.in_future_milestone: ("it is not in a future milestone", "put it in a milestone after the current one"),
     m.in_current_milestone: ("it is not in the current milestone", "put it in the current milestone"),

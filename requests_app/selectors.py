@@ -1,7 +1,10 @@
 """Reads: what a user may see and do, and the query shapes pages and the API use."""
 
+import datetime
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypedDict, cast
 
 from django.db.models import (
     Case,
@@ -19,19 +22,24 @@ from django.db.models import (
 from django.utils import timezone
 
 from labels.models import Label
+from requests_app.cards import issue_card_badge, issues_annotate_for_cards
 from requests_app.metrics import done_q, issue_is_done
 from requests_app.models import Issue, IssueTransition, Stage
 from requests_app.policy import epics_visible_to, issue_epic_for_user, issues_visible_to
 
 __all__ = ["epics_visible_to", "issue_epic_for_user"]  # asked of policy.py, re-exported for the views
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+    from django_stubs_ext import WithAnnotations
+
+    from sales_systems.sla import Sla
+
 
 def issues_with_card_data(issues: QuerySet[Issue]) -> QuerySet[Issue]:
     """The related rows a card or a list row shows, fetched in a constant number of queries, with what the
-    Sales Systems SLA badge needs (annotated in the same query)."""
-    from sales_systems.selectors import issues_with_sla
-
-    return issues_with_sla(
+    badges of apps above issues need (`requests_app.cards`: the Sales Systems SLA), annotated in the same query."""
+    return issues_annotate_for_cards(
         issues.select_related("requester", "assignee", "milestone").prefetch_related(
             Prefetch("labels", queryset=Label.objects.order_by("name"))
         )
@@ -124,7 +132,7 @@ def epic_list(user):
 
 @dataclass(frozen=True)
 class TimelineEntry:
-    at: object  # datetime
+    at: datetime.datetime
     kind: str  # "transition", "event" or "comment"
     item: object
 
@@ -203,10 +211,8 @@ class Board:
 
 
 def issue_sla(issue: Issue):
-    """The Sales Systems fast-track SLA badge of a card or list row, or None where no SLA applies."""
-    from sales_systems.selectors import systems_sla
-
-    return systems_sla(issue)
+    """The badge of a card or list row (`requests_app.cards`: the Sales Systems SLA), or None."""
+    return issue_card_badge(issue)
 
 
 def board_issues(user, filters: BoardFilters, *, current_milestone=None) -> QuerySet[Issue]:
@@ -272,13 +278,30 @@ def issues_with_blocked_since(issues: QuerySet[Issue]) -> QuerySet[Issue]:
     )
 
 
+class BlockedSince(TypedDict):
+    """What `issues_with_blocked_since` annotates and `issues_attach_blocked_since` sets on a card."""
+
+    blocked_reason: str | None
+    blocked_at: datetime.datetime | None
+
+
+class CardData(BlockedSince):
+    """What `board_decorate_cards` sets on a card, besides the blocked reason and time."""
+
+    blocked_for: str
+    priority: str | None
+    card_labels: list[Label]
+    assignee_name: str
+    sla: "Sla | None"
+
+
 def issues_attach_blocked_since(issues: list[Issue]) -> list[Issue]:
     """The same for issues already in memory (e.g. just moved): one query, and only when one of them is in 07."""
     latest = {}
     if blocked := [issue.pk for issue in issues if issue.stage == Stage.BLOCKED]:
         moves = IssueTransition.objects.filter(issue__in=blocked, to_stage=Stage.BLOCKED).order_by("at", "pk")
         latest = {move.issue_id: move for move in moves.only("issue_id", "reason", "at")}
-    for issue in issues:
+    for issue in cast("list[WithAnnotations[Issue, BlockedSince]]", issues):
         move = latest.get(issue.pk)
         issue.blocked_reason, issue.blocked_at = (move.reason, move.at) if move else (None, None)
     return issues
@@ -295,7 +318,7 @@ def _age(delta) -> str:
 def board_decorate_cards(cards: list[Issue]) -> list[Issue]:
     """What a card shows beyond its fields, worked out once here rather than looked up in the template."""
     now = timezone.now()
-    for card in cards:
+    for card in cast("list[WithAnnotations[Issue, CardData]]", cards):
         blocked_at = getattr(card, "blocked_at", None)
         card.blocked_for = _age(now - blocked_at) if card.stage == Stage.BLOCKED and blocked_at else ""
         labels = list(card.labels.all())
@@ -318,7 +341,7 @@ def board_counts(user, filters: BoardFilters, *, current_milestone=None) -> dict
     issues = board_issues(user, filters, current_milestone=current_milestone).order_by()
     counts: dict[str, dict[str, int]] = {}
     if filters.lanes:
-        rows = issues.values("assignee_id", "stage").annotate(n=Count("pk"))
+        rows: Iterable[Mapping[str, Any]] = issues.values("assignee_id", "stage").annotate(n=Count("pk"))
         for row in rows:
             counts.setdefault(_lane_key(row["assignee_id"]), {})[row["stage"]] = row["n"]
     else:
@@ -341,11 +364,12 @@ def board_columns(user, filters: BoardFilters, *, current_milestone=None) -> Boa
     for lane, by_stage in counts.items():
         cell = issues
         if filters.lanes:
-            cell = cell.filter(assignee__isnull=True) if lane == UNASSIGNED_LANE else cell.filter(assignee_id=lane)
+            cell = cell.filter(assignee__isnull=True) if lane == UNASSIGNED_LANE else cell.filter(assignee_id=int(lane))
         for stage, count in by_stage.items():
             if count:
                 page = cell.filter(stage=stage).order_by("position", "pk").values("pk")[: board_page_size(filters)]
                 first_pages |= Q(pk__in=page)
+    cards: Iterable[Issue]
     cards = issues_with_blocked_since(issues_with_card_data(Issue.objects.filter(first_pages))).order_by(
         "position", "pk"
     )
@@ -360,7 +384,10 @@ def board_columns(user, filters: BoardFilters, *, current_milestone=None) -> Boa
         # People first, by name; the unassigned lane last. A lane exists only where it holds issues.
         keys = sorted(
             (k for k in counts if k != UNASSIGNED_LANE),
-            key=lambda k: (assignees[k].get_full_name() or assignees[k].get_username()).lower(),
+            # Each of these lanes is a person's: only the unassigned lane has no assignee.
+            key=lambda k: (
+                cast("User", assignees[k]).get_full_name() or cast("User", assignees[k]).get_username()
+            ).lower(),
         )
         keys += [UNASSIGNED_LANE] if UNASSIGNED_LANE in counts else []
     else:
@@ -398,7 +425,9 @@ def board_column_page(
     """The next BOARD_PAGE_SIZE cards of one column after card `after_id` (keyset), and whether more follow."""
     issues = board_issues(user, filters, current_milestone=current_milestone).filter(stage=stage)
     if filters.lanes and lane != "all":
-        issues = issues.filter(assignee__isnull=True) if lane == UNASSIGNED_LANE else issues.filter(assignee_id=lane)
+        issues = (
+            issues.filter(assignee__isnull=True) if lane == UNASSIGNED_LANE else issues.filter(assignee_id=int(lane))
+        )
     if after_id is not None:
         # Only a card the user may see: paging after a hidden one must not reveal where it sits.
         after = issues_visible_to(user).filter(pk=after_id).values_list("position", flat=True).first()
@@ -435,3 +464,10 @@ def initial_source_statuses() -> dict[str, str]:
     from labels.models import InitialSource
 
     return dict(InitialSource.objects.values_list("name", "status"))
+
+
+def issues_unfinished_in(milestone):
+    """The issues of `milestone` that are not done (`metrics.done_q`): what its rollover moves."""
+    from requests_app.metrics import done_q
+
+    return Issue.objects.filter(milestone=milestone).exclude(done_q())

@@ -1,3 +1,5 @@
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.validators import RegexValidator
@@ -15,14 +17,23 @@ from requests_app.models import (
     Stage,
 )
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User  # settings.AUTH_USER_MODEL
+
 
 class IssueSerializer(serializers.ModelSerializer):
     stage = serializers.CharField(read_only=True)
     stage_label = serializers.CharField(read_only=True)
     labels = serializers.SerializerMethodField()
-    assignee = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
-    requester = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    milestone = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    assignee: "serializers.SlugRelatedField[User]" = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
+    requester: "serializers.SlugRelatedField[User]" = serializers.SlugRelatedField(
+        slug_field="username", read_only=True
+    )
+    milestone: "serializers.PrimaryKeyRelatedField[Milestone]" = serializers.PrimaryKeyRelatedField(
+        read_only=True, allow_null=True
+    )
     # "" when the issue is not blocked, else the stage it was blocked from.
     blocked_from = serializers.CharField(read_only=True)
     web_url = serializers.CharField(read_only=True)

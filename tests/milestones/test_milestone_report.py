@@ -7,11 +7,11 @@ import io
 import pytest
 from django.utils import timezone
 
-from milestones.models import Milestone, MilestoneMembership
-from milestones.selectors import milestone_chart, milestone_report
-from milestones.services import milestone_rollover
-from requests_app.models import Issue
+from milestones.models import Milestone
+from requests_app.models import Issue, MilestoneMembership
 from requests_app.services import issue_close, issue_move, issue_update
+from rollover.selectors import milestone_chart, milestone_report
+from rollover.services import milestone_rollover
 from tests import factories as f
 
 

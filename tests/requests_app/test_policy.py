@@ -39,7 +39,7 @@ def _issue_in(stage: str, **extra) -> Issue:
     fields = {"stage": stage}
     if stage == Stage.BLOCKED:
         fields["blocked_from"] = extra.pop("blocked_from", Stage.IN_PROGRESS)
-    return factories.IssueFactory(**fields, **extra)
+    return factories.IssueFactory.create(**fields, **extra)
 
 
 @pytest.fixture

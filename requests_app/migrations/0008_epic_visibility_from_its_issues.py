@@ -9,7 +9,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('requests_app', '0006_label_rule_delivery'),
+        ('requests_app', '0007_milestone_membership_moves_here'),
     ]
 
     operations = [
