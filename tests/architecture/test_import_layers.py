@@ -17,7 +17,12 @@ LAYERS: dict[str, int] = {
     # The base: the error model, roles, spreadsheet-safe text. Imports nothing of the portal.
     "mktgops_portal.errors": 0,
     "mktgops_portal.spreadsheet": 0,
+    # Request plumbing any view may ask: a safe `next`, the upload limit's refusal (issue 12).
+    "mktgops_portal.redirects": 0,
+    "mktgops_portal.uploads": 0,
     "accounts": 0,
+    # The audit log: every layer above writes to it; it knows only who is who (issue 12).
+    "audit": 1,
     # A leaf service: Slack. Knows nothing of labels, milestones or issues.
     "slack_messages": 1,
     # The taxonomy and planning: labels, milestones and their cadence. Know nothing of issues.
