@@ -32,8 +32,6 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import User
     from django_stubs_ext import WithAnnotations
 
-    from sales_systems.sla import Sla
-
 
 def issues_with_card_data(issues: QuerySet[Issue]) -> QuerySet[Issue]:
     """The related rows a card or a list row shows, fetched in a constant number of queries, with what the
@@ -315,7 +313,7 @@ class CardData(BlockedSince):
     priority: str | None
     card_labels: list[Label]
     assignee_name: str
-    sla: "Sla | None"
+    sla: object | None  # a badge from requests_app.cards (the Sales Systems SLA)
 
 
 def issues_attach_blocked_since(issues: list[Issue]) -> list[Issue]:
