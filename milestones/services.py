@@ -247,6 +247,11 @@ def rollover_move_issues(*, rollover: Rollover, by=None, day: datetime.date | No
         ],
         batch_size=BATCH_SIZE,
     )
+    if ids:
+        # Each requester is told their request rolled over (notifications listens; milestones does not know it).
+        from requests_app.signals import issues_rolled_over
+
+        issues_rolled_over.send(sender=Issue, issue_ids=ids, by=by, from_title=milestone.title, to_title=target.title)
     rollover.to_milestone = target
     rollover.moved_count = len(moved)
     rollover.completed_count = completed

@@ -6,10 +6,13 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from labels.services import LabelError
 from milestones.services import MilestoneError
+from mktgops_portal.errors import PortalError
 from requests_app.services import IssueError, IssueMoveForbidden, IssueMoveRefused, IssueNotFound
 
 
 def exception_handler(exc, context):
+    if isinstance(exc, PortalError):
+        return Response(exc.as_dict(), status=exc.status)
     if isinstance(exc, IssueNotFound):
         return Response({"detail": str(exc)}, status=status.HTTP_404_NOT_FOUND)
     if isinstance(exc, IssueMoveForbidden):

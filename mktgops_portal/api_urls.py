@@ -2,11 +2,13 @@ from rest_framework.routers import DefaultRouter
 
 from labels.api import LabelViewSet
 from milestones.api import MilestoneViewSet
+from notifications.api import NotificationViewSet
 from requests_app.api import IssueViewSet
 
 router = DefaultRouter()
 router.register("issues", IssueViewSet, basename="api-issue")
 router.register("labels", LabelViewSet, basename="api-label")
 router.register("milestones", MilestoneViewSet, basename="api-milestone")
+router.register("notifications", NotificationViewSet, basename="api-notification")
 
 urlpatterns = router.urls

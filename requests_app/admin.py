@@ -100,6 +100,7 @@ class IssueTransitionInline(ReadOnlyInline):
 
 class IssueEventInline(ReadOnlyInline):
     model = IssueEvent
+    fk_name = "issue"
     fields = ["at", "by", "kind", "old_value", "new_value"]
     readonly_fields = fields
     verbose_name_plural = "timeline events"

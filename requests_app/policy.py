@@ -83,3 +83,36 @@ def issue_permissions(user, issue: Issue) -> IssuePermissions:
         can_promote=mktgops and issue.epic_id is None and (issue.weight or 0) >= EPIC_WEIGHT,
         can_reopen_completed=manager,
     )
+
+
+# --- Working together on a request (issue 13) ---------------------------------------------------------------
+# Stages in which the requester may still edit what they filed: before MktgOps has planned it (issue 13).
+REQUESTER_EDIT_STAGES = (Stage.TRIAGE, Stage.NEEDS_INFO)
+
+
+def issue_can_edit(user, issue: Issue) -> bool:
+    """Title, description, type fields, needed-by date, confidential: MktgOps any time; the requester while the
+    issue is open and in 00 or 01 (issue 13)."""
+    if not issue_can_see(user, issue):
+        return False
+    if user_is_mktgops(user):
+        return True
+    return user.pk == issue.requester_id and issue.closed_at is None and issue.stage in REQUESTER_EDIT_STAGES
+
+
+def issue_can_link(user, issue: Issue) -> bool:
+    """Links between issues and closing as a duplicate: MktgOps, on an issue they see (issue 13)."""
+    return issue_can_see(user, issue) and user_is_mktgops(user)
+
+
+def issue_can_attach(user, issue: Issue) -> bool:
+    """Adding files: whoever may comment (everyone who sees the issue)."""
+    return issue_can_see(user, issue)
+
+
+def issue_notify_allowed(user, issue: Issue) -> bool:
+    """Whether a notification about `issue` may reach `user`: only active users who may see it. The requester and
+    the assignee always may (`issue_can_see`), asked first so a batch of their own issues costs no group lookup."""
+    if not getattr(user, "is_active", False):
+        return False
+    return user.pk in (issue.requester_id, issue.assignee_id) or issue_can_see(user, issue)
