@@ -24,8 +24,8 @@ def _first_line(text: str, limit: int = 200) -> str:
 def _followers(issue, plan: dict, *, kind_for_requester=Kind.WATCHED) -> dict:
     """The requester (as `kind_for_requester`), the assignee and the watchers (WATCHED), less those who
     unwatched (except for the kinds that concern them directly)."""
-    unwatched = services.unwatched_ids(issue)
-    for user in services.watchers_of(issue):
+    watching, unwatched = services.watch_rows(issue)
+    for user in watching:
         plan.setdefault(user, Kind.WATCHED)
     if issue.assignee_id and issue.assignee_id not in unwatched:
         plan.setdefault(issue.assignee, Kind.WATCHED)
@@ -158,10 +158,20 @@ def on_signed_off(sender, *, issue, by, **kwargs):
 
 
 def on_rolled_over(sender, *, issue_ids, by, from_title, to_title, **kwargs):
-    """The rollover moves many issues at once: each requester hears about theirs, in one batch."""
+    """The rollover moves thousands of issues in batches: their requesters are told by the worker, after the
+    rollover commits, so the rollover's own transaction stays as lean as it was."""
+    from notifications.tasks import rollover_notify_task
+
+    ids, by_id = list(issue_ids), getattr(by, "pk", None)
+    transaction.on_commit(lambda: rollover_notify_task.delay(ids, by_id, from_title, to_title))
+
+
+def rollover_notify(*, issue_ids: list[int], by_id: int | None, from_title: str, to_title: str) -> int:
+    """Each requester hears that their request rolled over: a few batched queries, whatever the number."""
+    by = User.objects.filter(pk=by_id).first() if by_id else None
     issues = Issue.objects.filter(pk__in=issue_ids).select_related("requester")
     text = f"moved from {from_title} to {to_title}"
-    services.notify_many([(issue, by, {issue.requester: Kind.ROLLED_OVER}, text, "") for issue in issues])
+    return len(services.notify_many([(issue, by, {issue.requester: Kind.ROLLED_OVER}, text, "") for issue in issues]))
 
 
 def connect() -> None:

@@ -71,15 +71,16 @@ def watch_set(*, issue, user, watching: bool) -> Watch:
     return watch
 
 
-def watchers_of(issue) -> list:
-    """Users watching `issue` (explicitly or automatically), active ones only."""
-    return list(
-        User.objects.filter(is_active=True, pk__in=Watch.objects.filter(issue=issue, watching=True).values("user_id"))
-    )
-
-
-def unwatched_ids(issue) -> set[int]:
-    return set(Watch.objects.filter(issue=issue, watching=False).values_list("user_id", flat=True))
+def watch_rows(issue) -> tuple[list, set[int]]:
+    """(active users watching `issue`, ids of those who unwatched it): one query."""
+    rows = Watch.objects.filter(issue=issue).select_related("user")
+    watching, unwatched = [], set()
+    for row in rows:
+        if not row.watching:
+            unwatched.add(row.user_id)
+        elif row.user.is_active:
+            watching.append(row.user)
+    return watching, unwatched
 
 
 def watchers_move(*, from_issue, to_issue) -> int:

@@ -17,3 +17,10 @@ def notifications_digest_task() -> int:
     from notifications.services import notifications_digest_send
 
     return sum(notifications_digest_send(user_id=uid) for uid in digest_recipient_ids())
+
+
+@shared_task
+def rollover_notify_task(issue_ids: list[int], by_id: int | None, from_title: str, to_title: str) -> int:
+    from notifications.receivers import rollover_notify
+
+    return rollover_notify(issue_ids=issue_ids, by_id=by_id, from_title=from_title, to_title=to_title)

@@ -440,12 +440,12 @@ class Attachment(models.Model):
     def __str__(self) -> str:
         return self.original_name
 
+    def get_absolute_url(self) -> str:
+        return reverse("issue-attachment", args=[self.issue_id, self.pk])
+
     @property
     def is_image(self) -> bool:
         return self.kind == AttachmentKind.IMAGE
-
-    def get_absolute_url(self) -> str:
-        return reverse("issue-attachment", args=[self.issue_id, self.pk])
 
 
 class IssueRevision(models.Model):

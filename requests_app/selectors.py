@@ -219,6 +219,31 @@ def issue_links_for(user, issue: Issue) -> list[LinkView]:
     return views
 
 
+# --- Needed-by dates (issue 13) ------------------------------------------------------------------------------
+DUE_CHOICES = [
+    ("overdue", "Overdue"),
+    ("week", "Due within 7 days"),
+    ("set", "Has a date"),
+    ("none", "No date"),
+]
+
+
+def issues_due(issues: QuerySet[Issue], due: str) -> QuerySet[Issue]:
+    """Filter by needed-by date: overdue (open, date before today), week (today … 7 days on), set, none."""
+    import datetime
+
+    today = timezone.localdate()
+    if due == "overdue":
+        return issues.filter(needed_by__lt=today, closed_at__isnull=True)
+    if due == "week":
+        return issues.filter(needed_by__gte=today, needed_by__lte=today + datetime.timedelta(days=7))
+    if due == "set":
+        return issues.filter(needed_by__isnull=False)
+    if due == "none":
+        return issues.filter(needed_by__isnull=True)
+    return issues
+
+
 # --- The board -------------------------------------------------------------------------------------
 
 # Cards a column shows before "Load more"; the board's cost is bounded by this, not by the open issues.
@@ -245,6 +270,7 @@ class BoardFilters:
     request_type: str = ""
     q: str = ""
     lanes: bool = False  # swimlanes by assignee
+    due: str = ""  # a DUE_CHOICES value: overdue, week, set, none
 
 
 @dataclass
@@ -308,6 +334,8 @@ def board_issues(user, filters: BoardFilters, *, current_milestone=None) -> Quer
         issues = issues.filter(labels__name=f"{PRIORITY_SCOPE}::{filters.priority}")
     if filters.request_type:
         issues = issues.filter(request_type=filters.request_type)
+    if filters.due:
+        issues = issues_due(issues, filters.due)
     text = filters.q.strip()
     if text:
         number = issue_number(text)

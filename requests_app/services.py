@@ -410,6 +410,7 @@ def issue_update(*, issue: Issue, by, **changes) -> Issue:
         fields += ["rollover_reason", "rollover_reason_by"]
     if "needed_by" in changes and changes["needed_by"] != issue.needed_by:
         new = changes["needed_by"]
+        needed_by_check(new)
         _event(
             issue,
             by,
@@ -640,6 +641,13 @@ def needed_by_check(day) -> None:
 
 
 _UNSET = object()
+# How the timeline names what an edit changed.
+EDIT_FIELD_NAMES = {
+    "title": "title",
+    "description": "description",
+    "needed_by": "needed-by date",
+    "confidential": "confidentiality",
+}
 
 
 @transaction.atomic
@@ -695,7 +703,8 @@ def issue_edit(
         setattr(issue, field, value if field != "needed_by" else needed_by)
     issue.save(update_fields=[*after, "updated_at"])
     revision = m.IssueRevision.objects.create(issue=issue, by=by, before=before, after=after)
-    IssueEvent.objects.create(issue=issue, by=by, kind=EventKind.EDITED, new_value=", ".join(after), revision=revision)
+    changed = ", ".join(EDIT_FIELD_NAMES[f] for f in after)
+    IssueEvent.objects.create(issue=issue, by=by, kind=EventKind.EDITED, new_value=changed, revision=revision)
     signals.issue_edited.send(sender=Issue, issue=issue, by=by, revision=revision)
     return issue
 
@@ -769,8 +778,10 @@ def issue_link_create(*, issue_id: int, other_id: int, kind: str, by) -> "m.Issu
     if m.IssueLink.objects.filter(pair, kind=stored).exists():
         raise Conflict(f"#{issue.pk} and #{other.pk} are already linked that way.", code=CollabErrorCode.LINK_EXISTS)
     link = m.IssueLink.objects.create(source=source, target=target, kind=stored, by=by)
-    for one, two in ((source, target), (target, source)):
-        IssueEvent.objects.create(issue=one, by=by, kind=EventKind.LINKED, new_value=stored, other_issue=two)
+    from requests_app.selectors import LINK_LABELS
+
+    for (one, two), label in zip(((source, target), (target, source)), LINK_LABELS[stored], strict=True):
+        IssueEvent.objects.create(issue=one, by=by, kind=EventKind.LINKED, new_value=label, other_issue=two)
     signals.issue_linked.send(sender=Issue, issue=issue, by=by, link=link)
     return link
 
@@ -784,8 +795,11 @@ def issue_link_delete(*, issue_id: int, link_id: int, by) -> None:
     link = m.IssueLink.objects.filter(Q(source=issue) | Q(target=issue), pk=link_id).first()
     if link is None:
         raise NotFound("No such link on this issue.")
-    for one, two in ((link.source_id, link.target_id), (link.target_id, link.source_id)):
-        IssueEvent.objects.create(issue_id=one, by=by, kind=EventKind.UNLINKED, old_value=link.kind, other_issue_id=two)
+    from requests_app.selectors import LINK_LABELS
+
+    ends = ((link.source_id, link.target_id), (link.target_id, link.source_id))
+    for (one, two), label in zip(ends, LINK_LABELS[link.kind], strict=True):
+        IssueEvent.objects.create(issue_id=one, by=by, kind=EventKind.UNLINKED, old_value=label, other_issue_id=two)
     link.delete()
 
 
@@ -811,7 +825,9 @@ def issue_close_as_duplicate(*, issue_id: int, original_id: int, by) -> Issue:
     issue.closed_in_milestone = issue.milestone or milestone_current()
     issue.save(update_fields=["closed_at", "closed_in_milestone", "updated_at"])
     IssueEvent.objects.create(issue=issue, by=by, kind=EventKind.DUPLICATE, other_issue=original)
-    IssueEvent.objects.create(issue=original, by=by, kind=EventKind.LINKED, new_value="duplicate", other_issue=issue)
+    IssueEvent.objects.create(
+        issue=original, by=by, kind=EventKind.LINKED, new_value="has duplicate", other_issue=issue
+    )
     Comment.objects.bulk_create(
         [
             Comment(issue=issue, author=by, body=f"Closed as a duplicate of #{original.pk}.", created_at=now),

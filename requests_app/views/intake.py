@@ -6,7 +6,9 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 
 from labels.services import LabelError
+from mktgops_portal.errors import PortalError
 from requests_app import services
+from requests_app.errors import CollabErrorCode
 from requests_app.forms import REQUEST_KINDS, REQUEST_KINDS_BY_SLUG
 
 
@@ -32,7 +34,13 @@ def request_new(request, kind):
                 labels=form.labels(),
                 attachment=form.attachment(),
                 attachment_rows=form.check.row_count if getattr(form, "check", None) else 0,
+                needed_by=form.cleaned_data.get("needed_by"),
+                files=form.uploaded_files(),
             )
+        except PortalError as exc:
+            # A refused file or date: said on its field, everything typed is kept (files must be chosen again).
+            field = {CollabErrorCode.PAST_DATE: "needed_by"}.get(exc.code, "attachments")
+            form.add_error(field if field in form.fields else None, exc.message)
         except (services.IssueError, LabelError) as exc:
             form.add_error(None, str(exc))
         else:
