@@ -88,7 +88,9 @@ def test_the_board_card_says_reply_waiting_without_an_extra_query(client, reques
     assert "reply waiting" in card
 
 
-def test_answering_through_the_page_lands_on_the_comment_and_the_page_says_it_went_back(client, requester_user, ic_user):
+def test_answering_through_the_page_lands_on_the_comment_and_the_page_says_it_went_back(
+    client, requester_user, ic_user
+):
     issue = IssueFactory(requester=requester_user)
     ask(issue, ic_user)
     client.force_login(requester_user)
