@@ -831,9 +831,7 @@ def issue_close_as_duplicate(*, issue_id: int, original_id: int, by) -> Issue:
     Comment.objects.bulk_create(
         [
             Comment(issue=issue, author=by, body=f"Closed as a duplicate of #{original.pk}.", created_at=now),
-            Comment(
-                issue=original, author=by, body=f"#{issue.pk} was closed as a duplicate of this one.", created_at=now
-            ),
+            Comment(issue=original, author=by, body=f"Closed #{issue.pk} as a duplicate of this one.", created_at=now),
         ]
     )
     signals.issue_closed.send(sender=Issue, issue=issue, by=by, duplicate_of=original)
