@@ -35,7 +35,7 @@ def bell_count(page) -> str:
 
 
 def test_working_together_on_a_request(browser, live_server, tmp_path):
-    rae = factories.requester(username="rae", email="rae@example.com", first_name="Rae")
+    factories.requester(username="rae", email="rae@example.com", first_name="Rae")
     factories.ic(username="ivy", email="ivy@example.com", first_name="Ivy")
     factories.ic(username="cole", email="cole@example.com", first_name="Cole")
     sam = factories.requester(username="sam", email="sam@example.com", first_name="Sam")
