@@ -1,14 +1,25 @@
 """The one place labels are put on and taken off issues: at most one label per scope."""
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 from django.db import transaction
 
 from labels.models import STAGE_SCOPE, Label
+from mktgops_portal.errors import PortalError
 
 
-class LabelError(Exception):
-    """A label change the rules refuse."""
+class LabelErrorCode(StrEnum):
+    INVALID = "label_invalid"
+    UNKNOWN = "label_unknown"
+    PRIO_ORDER = "prio_order"
+
+
+class LabelError(PortalError):
+    """A label change the rules refuse (400); the message says which rule."""
+
+    status = 400
+    default_code = LabelErrorCode.INVALID
 
 
 # Sales Systems prioritisation moves one step at a time, on issues that request Sales Systems support.
@@ -33,7 +44,10 @@ def _check_prio_order(current_names: set[str], labels: list[Label]) -> None:
         expected = PRIO_ORDER[at + 1] if at + 1 < len(PRIO_ORDER) else None
         now = f"it is at {held[0]}" if held else "it has no prioritisation label yet"
         nxt = f"the next step is {expected}" if expected else "it is already actioned"
-        raise LabelError(f"Sales Systems prioritisation goes {' → '.join(PRIO_ORDER)} in that order: {now}, so {nxt}.")
+        raise LabelError(
+            f"Sales Systems prioritisation goes {' → '.join(PRIO_ORDER)} in that order: {now}, so {nxt}.",
+            code=LabelErrorCode.PRIO_ORDER,
+        )
 
 
 def _check_attachable(labels: list[Label]) -> None:
@@ -52,51 +66,11 @@ def _check_attachable(labels: list[Label]) -> None:
             seen[lbl.scope] = lbl.name
 
 
-@transaction.atomic
-def labels_attach(*, issue, labels: list[Label], by, record: bool = True) -> list[Label]:
-    """Add `labels`; a scoped label replaces the issue's other label of the same scope."""
-    from requests_app.models import EventKind, IssueEvent
-
+def labels_check(current_names: set[str], labels: list[Label]) -> None:
+    """Raise `LabelError` unless an issue holding `current_names` may take `labels`: no stage labels (stages move
+    through the FSM), one label per scope, and Sales Systems prioritisation one step at a time."""
     _check_attachable(labels)
-    current = list(issue.labels.all())
-    current_names = {lbl.name for lbl in current}
     _check_prio_order(current_names, labels)
-    new_scopes = {lbl.scope for lbl in labels if lbl.is_scoped}
-    removed = [
-        lbl for lbl in current if lbl.is_scoped and lbl.scope in new_scopes and lbl.name not in {n.name for n in labels}
-    ]
-    added = [lbl for lbl in labels if lbl.name not in current_names]
-    if removed:
-        issue.labels.remove(*removed)
-    if added:
-        issue.labels.add(*added)
-    if record:
-        IssueEvent.objects.bulk_create(
-            [IssueEvent(issue=issue, by=by, kind=EventKind.LABEL_REMOVED, old_value=lbl.name) for lbl in removed]
-            + [IssueEvent(issue=issue, by=by, kind=EventKind.LABEL_ADDED, new_value=lbl.name) for lbl in added]
-        )
-    return added
-
-
-@transaction.atomic
-def labels_detach(*, issue, labels: list[Label], by) -> None:
-    from requests_app.models import EventKind, IssueEvent
-
-    present = set(issue.labels.filter(pk__in=[lbl.pk for lbl in labels]))
-    if present:
-        issue.labels.remove(*present)
-        IssueEvent.objects.bulk_create(
-            [IssueEvent(issue=issue, by=by, kind=EventKind.LABEL_REMOVED, old_value=lbl.name) for lbl in present]
-        )
-
-
-@transaction.atomic
-def labels_set(*, issue, labels: list[Label], by) -> None:
-    """Make the issue's labels exactly `labels` (the edit form and the API's PATCH)."""
-    _check_attachable(labels)
-    wanted = {lbl.pk for lbl in labels}
-    labels_detach(issue=issue, labels=[lbl for lbl in issue.labels.all() if lbl.pk not in wanted], by=by)
-    labels_attach(issue=issue, labels=labels, by=by)
 
 
 def labels_by_names(names: list[str]) -> list[Label]:
@@ -104,7 +78,9 @@ def labels_by_names(names: list[str]) -> list[Label]:
     found = {lbl.name: lbl for lbl in Label.objects.filter(name__in=names)}
     missing = [n for n in names if n not in found]
     if missing:
-        raise LabelError(f"Unknown label{'s' if len(missing) > 1 else ''}: {', '.join(missing)}.")
+        raise LabelError(
+            f"Unknown label{'s' if len(missing) > 1 else ''}: {', '.join(missing)}.", code=LabelErrorCode.UNKNOWN
+        )
     return [found[n] for n in names]
 
 

@@ -22,5 +22,6 @@ urlpatterns = [
     path("notifications/", include("notifications.urls")),
 ]
 
+handler403 = "mktgops_portal.error_pages.permission_denied"
 handler404 = "mktgops_portal.error_pages.page_not_found"
 handler500 = "mktgops_portal.error_pages.server_error"

@@ -13,9 +13,10 @@ from django.urls import path, reverse
 
 from accounts.roles import MANAGERS_GROUP, MKTGOPS_GROUP
 from labels.selectors import labels_attachable
-from labels.services import LabelError, labels_set, labels_validate
-from requests_app.models import Comment, Epic, Issue, IssueEvent, IssueTransition, RequestType, Stage
-from requests_app.services import IssueError, issue_move, issue_update, stage_targets
+from mktgops_portal.errors import PortalError
+from requests_app import policy
+from requests_app.models import Comment, Epic, Issue, IssueEvent, IssueTransition, Stage
+from requests_app.services import issue_move, issue_sign_off, issue_update, issue_update_check, labels_set
 
 User = get_user_model()
 
@@ -31,10 +32,14 @@ class IssueMoveForm(forms.Form):
         help_text="Required when blocking: say what the issue is waiting on. Recorded in the stage log.",
     )  # fmt: skip
 
-    def __init__(self, *args, targets: list[str] | None = None, **kwargs):
+    sign_off = forms.BooleanField(required=False, label="Record the business owner's sign-off (05 → 06)")
+
+    def __init__(self, *args, targets: list[str] | None = None, sign_off: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         if targets is not None:
             self.fields["stage"].choices = [(s, Stage(s).label) for s in targets]
+        if not sign_off:
+            del self.fields["sign_off"]
 
 
 class IssueAdminForm(forms.ModelForm):
@@ -50,27 +55,44 @@ class IssueAdminForm(forms.ModelForm):
                 Q(groups__name__in=[MKTGOPS_GROUP, MANAGERS_GROUP]) | Q(is_superuser=True)
             ).distinct()
         if "milestone" in self.fields:
-            qs = self.fields["milestone"].queryset.filter(closed_at__isnull=True)
-            if self.instance.milestone_id:
-                qs = qs | self.fields["milestone"].queryset.filter(pk=self.instance.milestone_id)
-            self.fields["milestone"].queryset = qs.order_by("start_date")
+            # Every milestone is a valid choice here; which ones take issues is the service's rule (clean() asks it).
+            self.fields["milestone"].queryset = self.fields["milestone"].queryset.order_by("-start_date")
         if "labels" in self.fields:
             self.fields["labels"].queryset = labels_attachable()
             self.fields["labels"].help_text = "Stage labels are not here: the stage changes by moving the issue."
 
-    def clean_labels(self):
-        labels = list(self.cleaned_data["labels"])
-        try:
-            labels_validate(labels)
-        except LabelError as exc:
-            raise forms.ValidationError(str(exc)) from exc
-        return self.cleaned_data["labels"]
+    # The service's own check, translated to a form error with the service's code (and its HTTP status, which
+    # IssueAdmin answers with), so the admin refuses exactly what the issue page and the API refuse.
+    refusal_status: int | None = None
 
     def clean(self):
         data = super().clean()
-        if data.get("request_type") == RequestType.LIST_IMPORT and "confidential" in data and not data["confidential"]:
-            self.add_error("confidential", "List-import requests hold personal data and stay confidential.")
+        if self.errors:
+            return data
+        changes = {f: data[f] for f in [*PLANNING_FIELDS, "labels"] if f in data and f in self.changed_data}
+        if "labels" in changes:
+            changes["labels"] = list(changes["labels"])
+        if "request_type" in data:
+            changes["request_type"] = data["request_type"]
+        try:
+            issue_update_check(issue=self.instance, **changes)
+        except PortalError as exc:
+            self.refusal_status = exc.status
+            field = REFUSAL_FIELDS.get(exc.code)
+            error = forms.ValidationError(exc.message, code=exc.code)
+            raise forms.ValidationError({field: error} if field in self.fields else error) from exc
         return data
+
+
+# Which admin field a service refusal belongs to, by its code.
+REFUSAL_FIELDS = {
+    "milestone_closed": "milestone",
+    "milestone_ended": "milestone",
+    "stays_confidential": "confidential",
+    "label_invalid": "labels",
+    "label_unknown": "labels",
+    "prio_order": "labels",
+}
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -150,6 +172,14 @@ class IssueAdmin(admin.ModelAdmin):
     def get_inline_instances(self, request, obj=None):
         return super().get_inline_instances(request, obj) if obj else []
 
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        response = super().changeform_view(request, object_id, form_url, extra_context)
+        adminform = (getattr(response, "context_data", None) or {}).get("adminform")
+        status = getattr(getattr(adminform, "form", None), "refusal_status", None)
+        if status:
+            response.status_code = status  # the refusal's own status, as the API and the issue page answer
+        return response
+
     def save_model(self, request, obj, form, change):
         plain = [f for f in PLAIN_FIELDS if f in form.changed_data]
         if plain:
@@ -158,7 +188,7 @@ class IssueAdmin(admin.ModelAdmin):
         if planning:
             try:
                 issue_update(issue=obj, by=request.user, **planning)
-            except IssueError as exc:
+            except PortalError as exc:
                 self.message_user(request, str(exc), level=messages.ERROR)
 
     def save_related(self, request, form, formsets, change):
@@ -173,7 +203,7 @@ class IssueAdmin(admin.ModelAdmin):
         for issue in issues:
             try:
                 issue_move(issue_id=issue.pk, to_stage=to_stage, by=request.user, reason=reason)
-            except IssueError as exc:
+            except PortalError as exc:
                 self.message_user(request, str(exc), level=messages.ERROR)
             else:
                 moved += 1
@@ -211,6 +241,11 @@ class IssueAdmin(admin.ModelAdmin):
     def get_urls(self):
         return [
             path("<path:object_id>/move/", self.admin_site.admin_view(self.move_view), name="requests_app_issue_move"),
+            path(
+                "<path:object_id>/sign-off/",
+                self.admin_site.admin_view(self.sign_off_view),
+                name="requests_app_issue_sign_off",
+            ),
             *super().get_urls(),
         ]
 
@@ -221,17 +256,57 @@ class IssueAdmin(admin.ModelAdmin):
         if not self.has_change_permission(request, issue):
             raise PermissionDenied
         change_url = reverse("admin:requests_app_issue_change", args=[issue.pk])
-        targets = stage_targets(issue.stage)
-        if issue.stage == Stage.BLOCKED and issue.blocked_from:
-            targets = [issue.blocked_from]
+        options = policy.issue_move_options(request.user, issue)
+        targets = [option.to_stage for option in options]
         if request.method == "POST":
-            form = IssueMoveForm(request.POST, targets=targets)
+            form = IssueMoveForm(request.POST, targets=targets, sign_off=any(o.needs_sign_off for o in options))
             if form.is_valid():
-                self._move(request, [issue], form.cleaned_data["stage"], form.cleaned_data["reason"])
+                data = form.cleaned_data
+                try:
+                    issue_move(
+                        issue_id=issue.pk,
+                        to_stage=data["stage"],
+                        by=request.user,
+                        reason=data["reason"],
+                        sign_off=data.get("sign_off", False),
+                    )
+                except PortalError as exc:
+                    # The service's refusal, its status and code: as the issue page and the API answer.
+                    form.add_error(None, forms.ValidationError(exc.message, code=exc.code))
+                    response = self._move_page(request, form, issues=[issue], action=False, issue=issue)
+                    response.status_code = exc.status
+                    return response
+                self.message_user(request, f"Moved #{issue.pk} to {Stage(data['stage']).label}.", messages.SUCCESS)
                 return HttpResponseRedirect(change_url)
         else:
-            form = IssueMoveForm(targets=targets)
+            form = IssueMoveForm(targets=targets, sign_off=any(o.needs_sign_off for o in options))
         return self._move_page(request, form, issues=[issue], action=False, issue=issue)
+
+    def sign_off_view(self, request, object_id):
+        """Record the business owner's sign-off: the owner themselves, or a manager on their behalf."""
+        issue = self.get_object(request, unquote(object_id))
+        if issue is None:
+            return self._get_obj_does_not_exist_redirect(request, self.model._meta, object_id)
+        if not self.has_change_permission(request, issue):
+            raise PermissionDenied
+        change_url = reverse("admin:requests_app_issue_change", args=[issue.pk])
+        error, status = None, 200
+        if request.method == "POST":
+            try:
+                issue_sign_off(issue=issue, by=request.user)
+            except PortalError as exc:
+                error, status = exc, exc.status
+            else:
+                self.message_user(request, f"Recorded the sign-off of #{issue.pk}.", messages.SUCCESS)
+                return HttpResponseRedirect(change_url)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Record the business owner's sign-off",
+            "opts": self.model._meta,
+            "issue": issue,
+            "error": error,
+        }
+        return TemplateResponse(request, "admin/requests_app/issue/sign_off.html", context, status=status)
 
 
 @admin.register(Epic)

@@ -90,6 +90,8 @@ class IssueMoveSerializer(serializers.Serializer):
     position = serializers.IntegerField(min_value=0, max_value=2**31 - 1, required=False, allow_null=True)
     reason = serializers.CharField(required=False, allow_blank=True, default="")
     expected_stage = serializers.ChoiceField(choices=Stage.values, required=False)
+    # 05 -> 06: record the business owner's sign-off with the move (the owner, or a manager on their behalf).
+    sign_off = serializers.BooleanField(required=False, default=False)
 
 
 class LabelSerializer(serializers.ModelSerializer):

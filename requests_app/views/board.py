@@ -1,12 +1,10 @@
 """The board: stage columns, drag-and-drop moves through the stage FSM, "load more" per column."""
 
 import re
-from contextlib import nullcontext
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.http import HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -17,7 +15,8 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.roles import user_is_mktgops
 from labels.selectors import labels_attachable
 from milestones.selectors import milestone_current, milestone_list
-from requests_app import selectors, services
+from mktgops_portal.errors import PortalError
+from requests_app import policy, selectors, services
 from requests_app.models import RequestType, Stage
 from requests_app.selectors import BoardFilters
 
@@ -71,22 +70,17 @@ def _filter_query(filters: BoardFilters) -> str:
     return urlencode({k: v for k, v in params.items() if v})
 
 
-def _move_targets(issue) -> list[tuple[str, str]]:
-    """Where the "Move to…" menu offers to take a card: the workflow's moves from its stage."""
-    if issue.stage == Stage.BLOCKED:
-        codes = [issue.blocked_from] if issue.blocked_from else []
-    else:
-        codes = services.stage_targets(issue.stage)
-    return [(code, Stage(code).label) for code in codes]
-
-
-def _prepare_cards(cards) -> None:
+def _prepare_cards(cards, user) -> None:
+    """What each card offers, asked of the policy: its "Move to…" menu, `data-targets` (where a drag may drop)
+    and `data-needs` (what the board asks before the move: `01:question 07:reason 06:sign_off`)."""
     # URLs are reversed once per page, not twice per card: a full board renders a couple of hundred cards.
     detail_url = reverse("issue-detail", args=[0]).replace("/0/", "/{}/")
     move_url = reverse("board-move", args=[0]).replace("/0/", "/{}/")
     for card in cards:
-        card.move_targets = _move_targets(card)
-        card.move_target_codes = " ".join(code for code, _ in card.move_targets)
+        options = policy.issue_move_options(user, card)
+        card.move_targets = [(option.to_stage, option.label) for option in options]
+        card.move_target_codes = " ".join(option.to_stage for option in options)
+        card.move_needs = " ".join(f"{option.to_stage}:{option.needs}" for option in options if option.needs)
         card.detail_url = detail_url.format(card.pk)
         card.move_url = move_url.format(card.pk)
 
@@ -99,7 +93,7 @@ def board(request):
     board = selectors.board_columns(request.user, filters, current_milestone=current)
     for lane in board.lanes:
         for column in lane.columns:
-            _prepare_cards(column.cards)
+            _prepare_cards(column.cards, request.user)
     return render(
         request,
         "board/board.html",
@@ -139,7 +133,7 @@ def board_column(request, stage):
         after_id=int(after) if re.fullmatch(ID_PATTERN, after) else None,
         current_milestone=milestone_current(),
     )
-    _prepare_cards(cards)
+    _prepare_cards(cards, request.user)
     return render(
         request,
         "board/_column_page.html",
@@ -166,9 +160,9 @@ def _wants_json(request) -> bool:
     return "application/json" in request.headers.get("Accept", "")
 
 
-def _refuse(request, status: int, detail: str, **extra):
+def _refuse(request, status: int, detail: str, *, code: str, **extra):
     if _wants_json(request):
-        return JsonResponse({"detail": detail, **extra}, status=status)
+        return JsonResponse({"detail": detail, "code": code, **extra}, status=status)
     messages.error(request, detail)
     return redirect(f"{reverse('board')}?{request.GET.urlencode()}")
 
@@ -180,42 +174,27 @@ def board_move(request, pk):
     form = BoardMoveForm(request.POST)
     if not form.is_valid():
         detail = " ".join(f"{field}: {' '.join(errs)}" for field, errs in form.errors.items())
-        return _refuse(request, 400, detail)
+        return _refuse(request, 400, detail, code="invalid")
     data = form.cleaned_data
-    to_stage = data["stage"]
-    asks_sign_off = data["sign_off"] and to_stage == Stage.READY_TO_DEPLOY
-    issue = None
-    if asks_sign_off:
-        # Whether it is signed off yet decides if the sign-off is recorded with the move. A plain drop does
-        # not read first: issue_move reads the row once, locked, and answers for visibility itself.
-        issue = selectors.issue_get_visible(request.user, pk)
-        if issue is None:
-            return _refuse(request, 404, services.NOT_FOUND)
-    sign_off = asks_sign_off and issue.signed_off_at is None
     try:
-        # Sign-off and move commit together: a refused move does not leave a sign-off behind. A plain move
-        # is its own transaction (issue_move is atomic).
-        with transaction.atomic() if sign_off else nullcontext():
-            if sign_off:
-                services.issue_sign_off(issue=issue, by=request.user)
-            issue = services.issue_move(
-                issue_id=pk,
-                to_stage=to_stage,
-                by=request.user,
-                reason=data["reason"],
-                expected_stage=data["expected_stage"] or None,
-                after_id=data["after_id"],
-                before_id=data["before_id"],
-            )
-    except services.IssueNotFound as exc:
-        return _refuse(request, 404, str(exc))
-    except services.IssueMoveForbidden as exc:
-        return _refuse(request, 403, str(exc))
-    except services.IssueMoveRefused as exc:
-        current = selectors.issue_get_visible(request.user, pk)
-        return _refuse(request, 409, str(exc), stage=current.stage if current else None)
-    except services.IssueError as exc:
-        return _refuse(request, 400, str(exc))
+        # A sign-off asked for with 05 -> 06 is recorded by the service in the move's own transaction.
+        issue = services.issue_move(
+            issue_id=pk,
+            to_stage=data["stage"],
+            by=request.user,
+            reason=data["reason"],
+            expected_stage=data["expected_stage"] or None,
+            after_id=data["after_id"],
+            before_id=data["before_id"],
+            sign_off=data["sign_off"],
+        )
+    except PortalError as exc:
+        extra = {}
+        if exc.status == 409:
+            # Where the card really is, so the board can put it back there.
+            current = selectors.issue_get_visible(request.user, pk)
+            extra["stage"] = current.stage if current else None
+        return _refuse(request, exc.status, exc.message, code=exc.code, **extra)
     if not _wants_json(request):
         messages.success(request, f"#{issue.pk} is now in {issue.stage_label}.")
         return redirect(f"{reverse('board')}?{request.GET.urlencode()}")
@@ -225,7 +204,7 @@ def board_move(request, pk):
     filters = _filters(request)
     counts = selectors.board_counts(request.user, filters, current_milestone=milestone_current())
     selectors.board_decorate_cards([issue])
-    _prepare_cards([issue])
+    _prepare_cards([issue], request.user)
     card = render_to_string(
         "board/_card.html",
         {"issue": issue, "can_move": True, "filter_query": _filter_query(filters)},

@@ -1,15 +1,23 @@
 """Filing a request: the chooser of request types, then one form per type."""
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
 
-from labels.services import LabelError
 from mktgops_portal.errors import PortalError
 from requests_app import services
 from requests_app.errors import CollabErrorCode
 from requests_app.forms import REQUEST_KINDS, REQUEST_KINDS_BY_SLUG
+
+FIELD_OF_CODE = {
+    CollabErrorCode.PAST_DATE: "needed_by",
+    CollabErrorCode.FILE_TYPE: "attachments",
+    CollabErrorCode.FILE_TOO_LARGE: "attachments",
+    CollabErrorCode.TOO_MANY_FILES: "attachments",
+    CollabErrorCode.IMAGE_BROKEN: "attachments",
+}
 
 
 @login_required
@@ -38,11 +46,12 @@ def request_new(request, kind):
                 files=form.uploaded_files(),
             )
         except PortalError as exc:
-            # A refused file or date: said on its field, everything typed is kept (files must be chosen again).
-            field = {CollabErrorCode.PAST_DATE: "needed_by"}.get(exc.code, "attachments")
-            form.add_error(field if field in form.fields else None, exc.message)
-        except (services.IssueError, LabelError) as exc:
-            form.add_error(None, str(exc))
+            # A refused file or date is said on its field; everything typed is kept (files must be chosen again).
+            field = FIELD_OF_CODE.get(exc.code)
+            if field in form.fields:
+                form.add_error(field, forms.ValidationError(exc.message, code=exc.code))
+            else:
+                form.add_error(None, forms.ValidationError(exc.message, code=exc.code))
         else:
             messages.success(
                 request,

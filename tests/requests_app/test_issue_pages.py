@@ -304,7 +304,7 @@ def test_two_labels_of_one_scope_are_refused_with_the_label_rule(client, ic_user
             "labels": [taxonomy["MktgOpsPriority::High"].pk, taxonomy["MktgOpsPriority::Low"].pk],
         },
     )
-    assert response.status_code == 409
+    assert response.status_code == 400
     assert "share the scope MktgOpsPriority::" in body(response)
     assert not issue.labels.exists()
 
