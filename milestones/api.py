@@ -8,9 +8,8 @@ from rest_framework.response import Response
 from accounts.roles import user_is_manager
 from milestones.models import Milestone, RolloverStatus
 from milestones.selectors import milestone_list
-from milestones.serializers import RolloverSerializer
+from milestones.serializers import MilestoneSerializer, RolloverSerializer
 from milestones.services import rollover_request
-from requests_app.serializers import MilestoneSerializer
 
 
 class MilestoneViewSet(viewsets.ReadOnlyModelViewSet):

@@ -1,6 +1,14 @@
 from rest_framework import serializers
 
-from milestones.models import Rollover
+from milestones.models import Milestone, Rollover
+
+
+class MilestoneSerializer(serializers.ModelSerializer):
+    state = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = Milestone
+        fields = ["id", "title", "start_date", "due_date", "state", "handbook_mr_url", "handbook_mr_merged"]
 
 
 class RolloverSerializer(serializers.ModelSerializer):

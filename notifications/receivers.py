@@ -106,7 +106,7 @@ def on_moved(sender, *, issue, by, transition, **kwargs):
         text = _first_line(transition.reason, 290) if to == Stage.NEEDS_INFO else f"{text}: {transition.reason}"
     services.notify(issue=issue, actor=by, plan=_merge(plan), text=text, anchor=f"move-{transition.pk}")
     if to == Stage.COMPLETED:
-        from labels.tasks import label_rules_deliver_task
+        from requests_app.tasks import label_rules_deliver_task
 
         # Label → Slack channel rules (handbook-update labels): one message per channel, once, after commit.
         transaction.on_commit(lambda: label_rules_deliver_task.delay(transition.pk))

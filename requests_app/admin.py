@@ -15,7 +15,7 @@ from accounts.roles import MANAGERS_GROUP, MKTGOPS_GROUP
 from labels.selectors import labels_attachable
 from mktgops_portal.errors import PortalError
 from requests_app import policy
-from requests_app.models import Comment, Epic, Issue, IssueEvent, IssueTransition, Stage
+from requests_app.models import Comment, Epic, Issue, IssueEvent, IssueTransition, LabelRuleDelivery, Stage
 from requests_app.services import issue_move, issue_sign_off, issue_update, issue_update_check, labels_set
 
 User = get_user_model()
@@ -377,3 +377,18 @@ class CommentAdmin(admin.ModelAdmin):
     @admin.display(description="comment")
     def short_body(self, obj):
         return obj.body if len(obj.body) <= 80 else f"{obj.body[:79]}…"
+
+
+@admin.register(LabelRuleDelivery)
+class LabelRuleDeliveryAdmin(admin.ModelAdmin):
+    """What the label → Slack rules posted: read-only, it is the record that keeps posts to once."""
+
+    list_display = ["transition", "channel", "ts", "error", "attempts", "posted_at"]
+    list_filter = ["channel"]
+    readonly_fields = ["transition", "channel", "ts", "error", "attempts", "posted_at", "created_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -350,6 +350,29 @@ class IssueTransition(models.Model):
         return f"#{self.issue_id} {self.from_stage}→{self.to_stage}"
 
 
+class LabelRuleDelivery(models.Model):
+    """One message of a label → Slack rule for one completion: its row makes the post happen once."""
+
+    transition = models.ForeignKey(IssueTransition, on_delete=models.CASCADE, related_name="label_rule_deliveries")
+    channel = models.CharField(max_length=80)
+    ts = models.CharField(max_length=32, blank=True)
+    error = models.TextField(blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    posted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        # The table the labels app created; the model moved here, the rows did not.
+        db_table = "labels_labelruledelivery"
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["transition", "channel"], name="one_delivery_per_completion_channel"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.transition.issue_id} → {self.channel}"
+
+
 class Comment(models.Model):
     issue = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="comments")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")

@@ -94,22 +94,6 @@ class IssueMoveSerializer(serializers.Serializer):
     sign_off = serializers.BooleanField(required=False, default=False)
 
 
-class LabelSerializer(serializers.ModelSerializer):
-    scope = serializers.CharField(read_only=True)
-
-    class Meta:
-        model = Label
-        fields = ["id", "name", "scope", "description", "color", "kind"]
-
-
-class MilestoneSerializer(serializers.ModelSerializer):
-    state = serializers.CharField(read_only=True)
-
-    class Meta:
-        model = Milestone
-        fields = ["id", "title", "start_date", "due_date", "state", "handbook_mr_url", "handbook_mr_merged"]
-
-
 class AttachmentSerializer(serializers.ModelSerializer):
     name = serializers.CharField(source="original_name", read_only=True)
     download_url = serializers.SerializerMethodField()

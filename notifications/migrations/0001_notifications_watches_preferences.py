@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('requests_app', '0006_working_together_needed_by_links_revisions_attachments'),
+        ('requests_app', '0007_working_together_needed_by_links_revisions_attachments'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from labels.slack_rules import label_rules_deliver
+from requests_app.label_rules import label_rules_deliver
 
 
 @shared_task(bind=True, max_retries=8, acks_late=True)

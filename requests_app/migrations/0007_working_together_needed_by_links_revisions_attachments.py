@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('requests_app', '0005_issue_event_data'),
+        ('requests_app', '0006_label_rule_delivery'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
