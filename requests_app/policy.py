@@ -365,11 +365,6 @@ def issue_can_link(user, issue: Issue) -> bool:
     return issue_can_see(user, issue) and user_is_mktgops(user)
 
 
-def issue_can_attach(user, issue: Issue) -> bool:
-    """Adding files: whoever may comment (everyone who sees the issue)."""
-    return issue_can_see(user, issue)
-
-
 def issue_notify_allowed(user, issue: Issue) -> bool:
     """Whether a notification about `issue` may reach `user`: only active users who may see it. The requester and
     the assignee always may (`issue_can_see`), asked first so a batch of their own issues costs no group lookup."""
