@@ -77,9 +77,10 @@ def milestone_rollover_target(milestone: Milestone, day: datetime.date | None = 
 
 def rollover_candidates(milestone: Milestone):
     """The issues a rollover of `milestone` moves: open and not Completed."""
-    from requests_app.models import Issue, Stage
+    from requests_app.metrics import done_q
+    from requests_app.models import Issue
 
-    return Issue.objects.filter(milestone=milestone, closed_at__isnull=True).exclude(stage=Stage.COMPLETED)
+    return Issue.objects.filter(milestone=milestone).exclude(done_q())
 
 
 def milestones_due_for_rollover(day: datetime.date | None = None) -> QuerySet[Milestone]:
@@ -178,7 +179,9 @@ class ReportRow:
 
     @property
     def title(self) -> str:
-        return self.issue.title if self.visible else "Confidential issue"
+        from requests_app.policy import CONFIDENTIAL_TITLE
+
+        return self.issue.title if self.visible else CONFIDENTIAL_TITLE
 
     @property
     def chronic(self) -> bool:
@@ -199,9 +202,14 @@ class PersonRow:
     def committed(self) -> int:
         return self.planned + self.added - self.removed
 
+    def carry_over_rate_once(self, rolled: bool) -> float | None:
+        from requests_app.metrics import carry_over_rate
+
+        return carry_over_rate(rolled_over=self.rolled_over, committed=self.committed, rolled=rolled)
+
     @property
-    def carry_over_rate(self) -> float:
-        return self.rolled_over / self.committed if self.committed > 0 else 0.0
+    def carry_over_rate(self) -> float | None:
+        return self.carry_over_rate_once(True)
 
 
 @dataclass
@@ -231,13 +239,13 @@ def _came_in(membership) -> str:
 
 def _outcome(membership, issue) -> str:
     from milestones.models import MembershipLeft
-    from requests_app.models import Stage
+    from requests_app.metrics import issue_is_done
 
     if membership.left_how == MembershipLeft.ROLLED_OUT:
         return "rolled_over"
     if membership.left_how == MembershipLeft.REMOVED:
         return "removed"
-    if issue.stage == Stage.COMPLETED or issue.closed_at is not None:
+    if issue_is_done(issue):
         return "completed"
     return "open"
 
@@ -352,14 +360,14 @@ class ChartPoint:
     rolled_over: int
     rolled: bool = True  # whether its rollover has moved its unfinished issues yet
 
+    committed: int = 0  # planned + added - removed
+
     @property
     def carry_over_rate(self) -> float | None:
-        """None until the rollover has moved the unfinished issues: before that, nothing has rolled over yet, and
-        0 would read as a perfect milestone."""
-        if not self.rolled:
-            return None
-        total = self.completed + self.rolled_over
-        return self.rolled_over / total if total else 0.0
+        """`requests_app.metrics.carry_over_rate`: None until the rollover has moved the unfinished issues."""
+        from requests_app.metrics import carry_over_rate
+
+        return carry_over_rate(rolled_over=self.rolled_over, committed=self.committed, rolled=self.rolled)
 
 
 def milestone_chart(day: datetime.date | None = None, count: int = 6) -> list[ChartPoint]:
@@ -367,7 +375,7 @@ def milestone_chart(day: datetime.date | None = None, count: int = 6) -> list[Ch
     from django.db.models import Count, Q
 
     from milestones.models import MembershipLeft, MilestoneMembership
-    from requests_app.models import Stage
+    from requests_app.metrics import done_q
 
     day = day or timezone.localdate()
     recent = list(
@@ -379,10 +387,8 @@ def milestone_chart(day: datetime.date | None = None, count: int = 6) -> list[Ch
         .values("milestone")
         .annotate(
             rolled=Count("pk", filter=Q(left_how=MembershipLeft.ROLLED_OUT)),
-            done=Count(
-                "pk",
-                filter=Q(left_at__isnull=True) & (Q(issue__stage=Stage.COMPLETED) | Q(issue__closed_at__isnull=False)),
-            ),
+            done=Count("pk", filter=Q(left_at__isnull=True) & done_q("issue__")),
+            committed=Count("pk", filter=~Q(left_how=MembershipLeft.REMOVED)),
         )
         .order_by()
     }
@@ -392,6 +398,7 @@ def milestone_chart(day: datetime.date | None = None, count: int = 6) -> list[Ch
             tallies.get(m.pk, {}).get("done", 0),
             tallies.get(m.pk, {}).get("rolled", 0),
             rolled=m.rollover_or_none is not None and m.rollover_or_none.moved_at is not None,
+            committed=tallies.get(m.pk, {}).get("committed", 0),
         )
         for m in recent
     ]

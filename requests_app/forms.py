@@ -15,7 +15,7 @@ from labels.selectors import labels_attachable
 from labels.taxonomy import TOOL_NAMES
 from milestones.models import Milestone
 from milestones.selectors import milestones_open_for_planning
-from requests_app import list_import
+from requests_app import list_import, policy
 from requests_app.models import RequestType
 from requests_app.pii import personal_data_found
 from requests_app.selectors import initial_source_statuses, mktgops_members
@@ -96,7 +96,6 @@ class RequestForm(forms.Form):
     request_type: ClassVar[str]
     # (field name, heading in the description), in order.
     sections: ClassVar[list[tuple[str, str]]] = []
-    always_confidential: ClassVar[bool] = False
 
     title = forms.CharField(max_length=255, help_text="One line MktgOps will recognise it by on the board.")
     needed_by = needed_by_field()
@@ -124,6 +123,10 @@ class RequestForm(forms.Form):
 
     def clean_needed_by(self):
         return needed_by_clean(self.cleaned_data.get("needed_by"))
+
+    @property
+    def always_confidential(self) -> bool:
+        return policy.request_type_always_confidential(self.request_type)
 
     def clean(self):
         cleaned = super().clean()
@@ -253,7 +256,6 @@ CONSENT_BASES = [
 
 class ListImportRequestForm(RequestForm):
     request_type = RequestType.LIST_IMPORT
-    always_confidential = True
     sections = [
         ("event_or_source", "Event or source"),
         ("initial_source", "Initial Source"),
@@ -350,6 +352,10 @@ class RequestKind:
     form_class: type[RequestForm]
     title: str
     when: str
+
+    @property
+    def always_confidential(self) -> bool:
+        return policy.request_type_always_confidential(self.request_type)
 
 
 REQUEST_KINDS = [

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from accounts.roles import user_is_mktgops
 from labels.models import Label
+from requests_app.metrics import done_q, issue_is_done
 from requests_app.models import Epic, Issue, IssueTransition, Stage
 from requests_app.policy import issues_visible_to
 
@@ -90,7 +91,7 @@ def epic_progress(user, epic) -> dict:
         issues_visible_to(user).filter(epic=epic).values_list("stage").annotate(n=Count("pk")).values_list("stage", "n")
     )
     total = len(issues)
-    done = counts.get(Stage.COMPLETED, 0)
+    done = sum(1 for i in issues if issue_is_done(i))
     return {
         "issues": issues,
         "by_stage": [(stage, counts.get(stage.value, 0)) for stage in Stage],
@@ -98,7 +99,7 @@ def epic_progress(user, epic) -> dict:
         "done": done,
         "percent": round(100 * done / total) if total else 0,
         "weight": sum(i.weight or 0 for i in issues),
-        "weight_done": sum(i.weight or 0 for i in issues if i.stage == Stage.COMPLETED),
+        "weight_done": sum(i.weight or 0 for i in issues if issue_is_done(i)),
     }
 
 
@@ -138,7 +139,7 @@ def epic_list(user):
         epics_visible_to(user)
         .annotate(
             issue_count=Count("issues", filter=visible),
-            done_count=Count("issues", filter=visible & Q(issues__stage=Stage.COMPLETED)),
+            done_count=Count("issues", filter=visible & done_q("issues__")),
         )
         .order_by("-created_at")
     )
