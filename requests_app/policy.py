@@ -360,6 +360,12 @@ def issue_can_edit(user, issue: Issue) -> bool:
     return user.pk == issue.requester_id and issue.closed_at is None and issue.stage in REQUESTER_EDIT_STAGES
 
 
+def issue_can_make_public(user, issue: Issue) -> bool:
+    """Turning confidentiality off: MktgOps only, never for a type that is always confidential (issue 13:
+    requesters may only turn it on)."""
+    return user_is_mktgops(user) and not request_type_always_confidential(issue.request_type)
+
+
 def issue_can_link(user, issue: Issue) -> bool:
     """Links between issues and closing as a duplicate: MktgOps, on an issue they see (issue 13)."""
     return issue_can_see(user, issue) and user_is_mktgops(user)

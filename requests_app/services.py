@@ -666,13 +666,13 @@ def issue_edit(
         before["needed_by"] = issue.needed_by.isoformat() if issue.needed_by else None
         after["needed_by"] = needed_by.isoformat() if needed_by else None
     if confidential is not None and bool(confidential) != issue.confidential:
-        if not confidential and not user_is_mktgops(by):
+        if not confidential and policy.request_type_always_confidential(issue.request_type):
+            raise IssueConflict(policy.ALWAYS_CONFIDENTIAL_MESSAGE, code=IssueErrorCode.STAYS_CONFIDENTIAL)
+        if not confidential and not policy.issue_can_make_public(by, issue):
             raise Forbidden(
                 "Only MktgOps can make a confidential request public again.",
                 code=CollabErrorCode.CONFIDENTIAL_ONLY_ON,
             )
-        if not confidential and issue.request_type == RequestType.LIST_IMPORT:
-            raise Forbidden("List-import requests hold personal data and stay confidential.")
         before["confidential"], after["confidential"] = issue.confidential, bool(confidential)
     if not after:
         return issue

@@ -156,7 +156,7 @@ def _render_detail(
 
 
 def _edit_form(user, issue, data=None) -> IssueEditForm:
-    return IssueEditForm(data, issue=issue, can_unset_confidential=user_is_mktgops(user))
+    return IssueEditForm(data, issue=issue, can_unset_confidential=policy.issue_can_make_public(user, issue))
 
 
 @login_required
