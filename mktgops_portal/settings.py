@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "rollover",
     "mktgops_portal",
     "slack_messages",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -127,6 +128,9 @@ STORAGES = {
 # Uploads (list-import CSVs hold PII) live outside any public URL; views stream them
 # after an authorisation check. There is deliberately no MEDIA_URL route.
 PRIVATE_MEDIA_ROOT = Path(env("PRIVATE_MEDIA_ROOT", default=str(VAR_DIR / "private")))
+# Files on requests and comments (issue 13): per-file size and per-issue count.
+ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
+ATTACHMENT_MAX_PER_ISSUE = env.int("ATTACHMENT_MAX_PER_ISSUE", default=20)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 
@@ -170,6 +174,11 @@ CELERY_BEAT_SCHEDULE = {
     "milestones-rollover-due": {
         "task": "rollover.tasks.milestones_rollover_due_task",
         "schedule": crontab(hour=0, minute=30),
+    },
+    # The daily digest for those who chose it (notifications preferences), at NOTIFICATION_DIGEST_HOUR.
+    "notifications-digest": {
+        "task": "notifications.tasks.notifications_digest_task",
+        "schedule": crontab(hour=env.int("NOTIFICATION_DIGEST_HOUR", default=7), minute=0),
     },
 }
 

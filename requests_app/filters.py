@@ -9,7 +9,7 @@ from drf_spectacular.utils import extend_schema_field
 from labels.models import Label
 from milestones.models import Milestone
 from requests_app.models import Issue, RequestType, Stage
-from requests_app.selectors import issue_number
+from requests_app.selectors import DUE_CHOICES, issue_number, issues_due
 
 
 @extend_schema_field({"type": "array", "items": {"type": "string"}, "description": "Label names (all must match)"})
@@ -36,10 +36,27 @@ class IssueFilter(django_filters.FilterSet):
     milestone = django_filters.ModelChoiceFilter(queryset=Milestone.objects.all())
     confidential = django_filters.BooleanFilter()
     q = django_filters.CharFilter(method="filter_text", label="Text")
+    due = django_filters.ChoiceFilter(choices=DUE_CHOICES, method="filter_due", label="Needed by")
+    needed_by_before = django_filters.DateFilter(field_name="needed_by", lookup_expr="lte")
+    needed_by_after = django_filters.DateFilter(field_name="needed_by", lookup_expr="gte")
 
     class Meta:
         model = Issue
-        fields = ["stage", "request_type", "label", "assignee", "milestone", "confidential", "q"]
+        fields = [
+            "stage",
+            "request_type",
+            "label",
+            "assignee",
+            "milestone",
+            "confidential",
+            "q",
+            "due",
+            "needed_by_before",
+            "needed_by_after",
+        ]
+
+    def filter_due(self, queryset, name, value):
+        return issues_due(queryset, value)
 
     def filter_assignee(self, queryset, name, value):
         if value.lower() == "none":

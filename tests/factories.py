@@ -129,3 +129,23 @@ class CommentFactory(factory.django.DjangoModelFactory):
     issue = factory.SubFactory(IssueFactory)
     author = factory.SubFactory(UserFactory)
     body = "A comment."
+
+
+class NotificationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "notifications.Notification"
+
+    recipient = factory.SubFactory(UserFactory)
+    actor = factory.SubFactory(UserFactory)
+    issue = factory.SubFactory(IssueFactory)
+    kind = "comment"
+    text = "commented: hello"
+
+
+class WatchFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "notifications.Watch"
+
+    user = factory.SubFactory(UserFactory)
+    issue = factory.SubFactory(IssueFactory)
+    watching = True

@@ -10,7 +10,16 @@ from django.views.decorators.http import require_POST
 
 from mktgops_portal.errors import PortalError
 from requests_app import list_import, services
+from requests_app.errors import CollabErrorCode
 from requests_app.forms import REQUEST_KINDS, REQUEST_KINDS_BY_SLUG, ListImportCheckForm
+
+FIELD_OF_CODE = {
+    CollabErrorCode.PAST_DATE: "needed_by",
+    CollabErrorCode.FILE_TYPE: "attachments",
+    CollabErrorCode.FILE_TOO_LARGE: "attachments",
+    CollabErrorCode.TOO_MANY_FILES: "attachments",
+    CollabErrorCode.IMAGE_BROKEN: "attachments",
+}
 
 
 @login_required
@@ -35,9 +44,16 @@ def request_new(request, kind):
                 labels=form.labels(),
                 attachment=form.attachment(),
                 attachment_rows=form.check.row_count if getattr(form, "check", None) else 0,
+                needed_by=form.cleaned_data.get("needed_by"),
+                files=form.uploaded_files(),
             )
         except PortalError as exc:
-            form.add_error(None, forms.ValidationError(exc.message, code=exc.code))
+            # A refused file or date is said on its field; everything typed is kept (files must be chosen again).
+            field = FIELD_OF_CODE.get(exc.code)
+            if field in form.fields:
+                form.add_error(field, forms.ValidationError(exc.message, code=exc.code))
+            else:
+                form.add_error(None, forms.ValidationError(exc.message, code=exc.code))
         else:
             messages.success(
                 request,
