@@ -9,38 +9,6 @@ from django.utils import timezone
 from milestones.models import Milestone, MilestoneState
 
 
-def milestone_next_step(milestone: Milestone) -> str:
-    """What happens next to `milestone`, in one sentence for its page (the lifecycle: upcoming → current →
-    ended → rolled over → closed)."""
-    from milestones.models import RolloverStatus
-
-    state = milestone.state
-    if state == MilestoneState.UPCOMING:
-        return f"Starts {milestone.start_date:%a %d %b}. Plan issues into it; it becomes current on that day."
-    if state == MilestoneState.CURRENT:
-        from milestones.calendar import working_calendar
-
-        left = working_calendar().working_days_between(timezone.localdate(), milestone.due_date)
-        return (
-            f"Running until {milestone.due_date:%a %d %b} ({left} working day{'s' if left != 1 else ''} left after "
-            "today). After that day its unfinished issues roll over to the next milestone; only then can it be closed."
-        )
-    if state == MilestoneState.ENDED:
-        rollover = milestone.rollover_or_none
-        if rollover is None:
-            return "Ended. Next: roll over its unfinished issues to the next milestone (a manager, or the nightly run)."
-        if rollover.status == RolloverStatus.FAILED or rollover.last_error:
-            return "Ended; the rollover stopped. Next: fix what the error says and resume the rollover."
-        return "Ended; the rollover is running. Next, when it finishes: record the handbook merge request."
-    if state == MilestoneState.ROLLED_OVER:
-        if not milestone.handbook_mr_url:
-            return "Rolled over. Next: record the handbook merge request, mark it merged, then close the milestone."
-        if not milestone.handbook_mr_merged:
-            return "Rolled over. Next: mark the handbook merge request merged, then close the milestone."
-        return "Rolled over and the handbook merge request is merged. Next: close the milestone."
-    return "Closed: nothing left to do. A manager can reopen it, with a reason."
-
-
 def milestone_events(milestone: Milestone):
     """The milestone's lifecycle log, oldest first, with who did each (one query)."""
     return milestone.events.select_related("by").order_by("at", "pk")

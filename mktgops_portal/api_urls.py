@@ -1,6 +1,7 @@
 from rest_framework.routers import DefaultRouter
 
 from labels.api import LabelViewSet
+from notifications.api import NotificationViewSet
 from requests_app.api import IssueViewSet
 from rollover.api import MilestoneViewSet
 
@@ -14,5 +15,6 @@ router = JsonRouter()
 router.register("issues", IssueViewSet, basename="api-issue")
 router.register("labels", LabelViewSet, basename="api-label")
 router.register("milestones", MilestoneViewSet, basename="api-milestone")
+router.register("notifications", NotificationViewSet, basename="api-notification")
 
 urlpatterns = router.urls

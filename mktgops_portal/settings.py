@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "rollover",
     "mktgops_portal",
     "slack_messages",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -136,13 +137,18 @@ STORAGES = {
 # Uploads (list-import CSVs hold PII) live outside any public URL; views stream them
 # after an authorisation check. There is deliberately no MEDIA_URL route.
 PRIVATE_MEDIA_ROOT = Path(env("PRIVATE_MEDIA_ROOT", default=str(VAR_DIR / "private")))
+# Files on requests and comments (issue 13): per-file size and per-issue count.
+ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
+ATTACHMENT_MAX_PER_ISSUE = env.int("ATTACHMENT_MAX_PER_ISSUE", default=20)
 # Bounded input (issue 12): a request body other than files (a form's fields, a JSON body) is refused past
-# DATA_UPLOAD_MAX_MEMORY_SIZE (400, never read into memory); uploaded files are stopped while they arrive at
-# FILE_UPLOAD_MAX_BYTES by mktgops_portal.uploads.BoundedUploadHandler; files above
-# FILE_UPLOAD_MAX_MEMORY_SIZE go to a temporary file instead of memory.
+# DATA_UPLOAD_MAX_MEMORY_SIZE (400, never read into memory); uploaded files are stopped while they arrive by
+# mktgops_portal.uploads.BoundedUploadHandler, at FILE_UPLOAD_MAX_BYTES for one file and
+# FILE_UPLOAD_MAX_REQUEST_BYTES for all of a request's files; files above FILE_UPLOAD_MAX_MEMORY_SIZE go to a
+# temporary file instead of memory.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=1024 * 1024)
 DATA_UPLOAD_MAX_NUMBER_FIELDS = env.int("DATA_UPLOAD_MAX_NUMBER_FIELDS", default=1000)
-FILE_UPLOAD_MAX_BYTES = env.int("FILE_UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
+FILE_UPLOAD_MAX_BYTES = env.int("FILE_UPLOAD_MAX_BYTES", default=ATTACHMENT_MAX_BYTES)
+FILE_UPLOAD_MAX_REQUEST_BYTES = env.int("FILE_UPLOAD_MAX_REQUEST_BYTES", default=5 * FILE_UPLOAD_MAX_BYTES)
 FILE_UPLOAD_MAX_MEMORY_SIZE = env.int("FILE_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
 FILE_UPLOAD_HANDLERS = [
     "mktgops_portal.uploads.BoundedUploadHandler",
@@ -237,6 +243,11 @@ CELERY_BEAT_SCHEDULE = {
     "milestones-rollover-due": {
         "task": "rollover.tasks.milestones_rollover_due_task",
         "schedule": crontab(hour=0, minute=30),
+    },
+    # The daily digest for those who chose it (notifications preferences), at NOTIFICATION_DIGEST_HOUR.
+    "notifications-digest": {
+        "task": "notifications.tasks.notifications_digest_task",
+        "schedule": crontab(hour=env.int("NOTIFICATION_DIGEST_HOUR", default=7), minute=0),
     },
 }
 

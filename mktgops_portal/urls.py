@@ -29,6 +29,7 @@ urlpatterns = [
     path("changelog/", include("requests_app.urls_changelog")),
     path("slack/", include("slack_messages.urls")),
     path("board/", include("requests_app.urls_board")),
+    path("notifications/", include("notifications.urls")),
     path("audit/", include("audit.urls")),
 ]
 

@@ -24,6 +24,8 @@ from requests_app.models import (
     Epic,
     Issue,
     IssueEvent,
+    IssueLink,
+    IssueRevision,
     IssueTransition,
     LabelRuleDelivery,
     Stage,
@@ -134,6 +136,7 @@ class IssueTransitionInline(ReadOnlyInline):
 
 class IssueEventInline(ReadOnlyInline):
     model = IssueEvent
+    fk_name = "issue"
     fields = ["at", "by", "kind", "old_value", "new_value"]
     readonly_fields = cast(list[str], fields)
     verbose_name_plural = "timeline events"
@@ -368,6 +371,24 @@ class IssueEventAdmin(LogAdmin):
     list_display = ["at", "issue", "kind", "old_value", "new_value", "by"]
     list_filter = ["kind"]
     date_hierarchy = "at"
+
+
+@admin.register(IssueRevision)
+class IssueRevisionAdmin(LogAdmin):
+    """The text an issue had before each edit (issue 13)."""
+
+    list_display = ["at", "issue", "by"]
+    date_hierarchy = "at"
+
+
+@admin.register(IssueLink)
+class IssueLinkAdmin(LogAdmin):
+    """Links are made and removed on the issue page (MktgOps), which records both ends on the timelines."""
+
+    list_display = ["at", "source", "kind", "target", "by"]
+    list_filter = ["kind"]
+    list_select_related = ["source", "target", "by"]
+    search_fields = ["=source__id", "=target__id", "source__title", "target__title"]
 
 
 @admin.register(Comment)

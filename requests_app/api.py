@@ -1,5 +1,6 @@
 """The JSON API: thin views over the selectors and services."""
 
+from django.db.models import F
 from django.http import Http404
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
@@ -12,6 +13,9 @@ from requests_app.filters import IssueFilter
 from requests_app.serializers import (
     AttachmentSerializer,
     IssueCreateSerializer,
+    IssueDuplicateSerializer,
+    IssueLinkCreateSerializer,
+    IssueLinkSerializer,
     IssueMoveSerializer,
     IssueSerializer,
     IssueUpdateSerializer,
@@ -25,7 +29,14 @@ class IssueViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
-        return selectors.issues_with_card_data(policy.issues_visible_to(self.request.user)).order_by("-pk")
+        issues = selectors.issues_with_card_data(policy.issues_visible_to(self.request.user))
+        # ?ordering=needed_by (soonest first, undated last) or -needed_by; otherwise newest first.
+        ordering = self.request.query_params.get("ordering", "")
+        if ordering in ("needed_by", "-needed_by"):
+            date = F("needed_by")
+            date = date.desc(nulls_last=True) if ordering.startswith("-") else date.asc(nulls_last=True)
+            return issues.order_by(date, "pk")
+        return issues.order_by("-pk")
 
     def get_object(self):
         # Hidden and missing issues both answer 404: a confidential issue's existence does not leak.
@@ -92,6 +103,38 @@ class IssueViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         """The issue's files (the list-import CSV); hidden issues answer 404 like the issue itself."""
         issue = self.get_object()
         return Response(AttachmentSerializer(issue.attachments.all(), many=True).data)
+
+    @extend_schema(
+        request=IssueLinkCreateSerializer,
+        responses={200: IssueLinkSerializer(many=True), 201: IssueLinkSerializer(many=True)},
+    )
+    @action(detail=True, methods=["get", "post"])
+    def links(self, request, pk=None):
+        """The issue's links both ways (hidden ends masked); POST {"kind", "issue"} links it (MktgOps)."""
+        issue = self.get_object()
+        if request.method == "POST":
+            data = IssueLinkCreateSerializer(data=request.data)
+            data.is_valid(raise_exception=True)
+            services.issue_link_create(
+                issue_id=issue.pk,
+                other_id=data.validated_data["issue"],
+                kind=data.validated_data["kind"],
+                by=request.user,
+            )
+            links = selectors.issue_links_for(request.user, issue)
+            return Response(IssueLinkSerializer(links, many=True).data, status=status.HTTP_201_CREATED)
+        return Response(IssueLinkSerializer(selectors.issue_links_for(request.user, issue), many=True).data)
+
+    @extend_schema(request=IssueDuplicateSerializer, responses={200: IssueSerializer})
+    @action(detail=True, methods=["post"])
+    def duplicate(self, request, pk=None):
+        """Close this issue as a duplicate of `original` (MktgOps): linked, commented on both, requester told."""
+        data = IssueDuplicateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        issue = services.issue_close_as_duplicate(
+            issue_id=self.kwargs["pk"], original_id=data.validated_data["original"], by=request.user
+        )
+        return Response(IssueSerializer(self._reload(issue)).data)
 
     def _reload(self, issue):
         return selectors.issues_with_card_data(policy.issues_visible_to(self.request.user)).get(pk=issue.pk)

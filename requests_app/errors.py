@@ -80,3 +80,22 @@ class IssueMoveConflict(IssueMoveRefused):
     """Someone else moved the issue first: 409 with its current stage."""
 
     default_code = IssueErrorCode.STAGE_CHANGED
+
+
+class CollabErrorCode(StrEnum):
+    """Working together on a request (issue 13): edits, attachments, links, needed-by dates. Raised with the
+    portal's error classes: `Invalid(msg, code=CollabErrorCode.PAST_DATE)`."""
+
+    EDIT_NOT_ALLOWED = "edit_not_allowed"
+    CONFIDENTIAL_ONLY_ON = "confidential_only_on"
+    PAST_DATE = "needed_by_in_past"
+    EMPTY_TITLE = "empty_title"
+    FILE_TYPE = "attachment_type"
+    FILE_TOO_LARGE = "attachment_too_large"
+    TOO_MANY_FILES = "attachment_too_many"
+    IMAGE_BROKEN = "attachment_image_broken"
+    LINK_NOT_ALLOWED = "link_not_allowed"
+    LINK_SELF = "link_self"
+    LINK_EXISTS = "link_exists"
+    LINK_KIND = "link_kind"
+    ALREADY_CLOSED = "already_closed"

@@ -125,3 +125,45 @@ def issues_rolled_over(rows: list[tuple[int, object, object]], *, by=None, at=No
         ],
         batch_size=1000,
     )
+
+
+# --- Working together on a request (issue 13) ----------------------------------------------------------------
+
+
+def issue_needed_by_changed(issue: Issue, *, by, old, new, at=None) -> IssueEvent:
+    data = {"old": old.isoformat() if old else None, "new": new.isoformat() if new else None}
+    return event_record(
+        issue, by=by, kind=EventKind.NEEDED_BY_CHANGED, data=data, old=data["old"], new=data["new"], at=at
+    )
+
+
+def issue_edited(issue: Issue, *, by, revision, changed: str, at=None) -> IssueEvent:
+    """An edit of what was filed; the previous text is in `revision` (an IssueRevision), linked from the event."""
+    return IssueEvent.objects.create(
+        issue=issue, by=by, kind=EventKind.EDITED, data={"revision_id": revision.pk, "fields": list(revision.after)},
+        new_value=changed[:255], revision=revision, at=at or timezone.now(),
+    )  # fmt: skip
+
+
+def issue_linked(issue: Issue, *, by, other, kind: str, label: str, at=None) -> IssueEvent:
+    """`issue` now links to `other` (`label` reads the link from this end: "blocks", "is blocked by", …)."""
+    event = IssueEvent.objects.create(
+        issue=issue, by=by, kind=EventKind.LINKED, data={"other_id": _pk(other), "kind": kind},
+        new_value=label[:255], other_issue_id=_pk(other), at=at or timezone.now(),
+    )  # fmt: skip
+    return event
+
+
+def issue_unlinked(issue, *, by, other_id: int, kind: str, label: str, at=None) -> IssueEvent:
+    return IssueEvent.objects.create(
+        issue_id=_pk(issue), by=by, kind=EventKind.UNLINKED, data={"other_id": other_id, "kind": kind},
+        old_value=label[:255], other_issue_id=other_id, at=at or timezone.now(),
+    )  # fmt: skip
+
+
+def issue_closed_as_duplicate(issue: Issue, *, by, original, milestone, at=None) -> IssueEvent:
+    return IssueEvent.objects.create(
+        issue=issue, by=by, kind=EventKind.DUPLICATE,
+        data={"original_id": original.pk, "milestone_id": _pk(milestone)},
+        other_issue=original, at=at or timezone.now(),
+    )  # fmt: skip

@@ -8,7 +8,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from requests_app.models import Issue, RequestType, Stage
-from requests_app.selectors import issue_number
+from requests_app.selectors import DUE_CHOICES, issue_number, issues_due
 
 # The largest id a database integer holds: a bigger number matches nothing rather than failing the query.
 MAX_ID = 2**63 - 1
@@ -68,10 +68,27 @@ class IssueFilter(django_filters.FilterSet):
     milestone = MilestoneIdFilter(field_name="milestone_id", label="Milestone")
     confidential = django_filters.BooleanFilter()
     q = django_filters.CharFilter(method="filter_text", label="Text")
+    due = django_filters.ChoiceFilter(choices=DUE_CHOICES, method="filter_due", label="Needed by")
+    needed_by_before = django_filters.DateFilter(field_name="needed_by", lookup_expr="lte")
+    needed_by_after = django_filters.DateFilter(field_name="needed_by", lookup_expr="gte")
 
     class Meta:
         model = Issue
-        fields = ["stage", "request_type", "label", "assignee", "milestone", "confidential", "q"]
+        fields = [
+            "stage",
+            "request_type",
+            "label",
+            "assignee",
+            "milestone",
+            "confidential",
+            "q",
+            "due",
+            "needed_by_before",
+            "needed_by_after",
+        ]
+
+    def filter_due(self, queryset, name, value):
+        return issues_due(queryset, value)
 
     def filter_assignee(self, queryset, name, value):
         if value.lower() == "none":

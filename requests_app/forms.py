@@ -18,6 +18,7 @@ from milestones.selectors import milestones_open_for_planning
 from requests_app import list_import, policy
 from requests_app.models import (
     COMMENT_MAX_LENGTH,
+    DESCRIPTION_MAX_LENGTH,
     REASON_MAX_LENGTH,
     SECTION_MAX_LENGTH,
     TITLE_MAX_LENGTH,
@@ -53,6 +54,49 @@ def _date_widget():
     return forms.DateInput(attrs={"type": "date"})
 
 
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class FilesField(forms.FileField):
+    """Several files from one input (Django's documented pattern); their content is checked by the service."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault(
+            "widget",
+            MultipleFileInput(attrs={"accept": "image/png,image/jpeg,image/gif,image/webp,.pdf,.xlsx,.xls,.ods,.csv"}),
+        )
+        kwargs.setdefault("required", False)
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(d, initial) for d in data if d]
+        return [single(data, initial)] if data else []
+
+
+FILES_HELP = "Screenshots (PNG, JPEG, GIF, WebP), PDFs or spreadsheets; up to 10 MB each."
+
+
+def files_read(uploads) -> list[tuple[str, bytes]]:
+    """(name, bytes) of each upload, for the services that check and store them."""
+    return [(upload.name, upload.read()) for upload in uploads or []]
+
+
+def needed_by_field() -> forms.DateField:
+    return forms.DateField(
+        widget=_date_widget(), required=False, label="Needed by", help_text="Leave empty when there is no deadline."
+    )
+
+
+def needed_by_clean(day):
+    """The form's side of `services.needed_by_check`: the same rule, said on the field."""
+    if day is not None and day < timezone.localdate():
+        raise forms.ValidationError("The needed-by date is in the past; choose today or a later day.")
+    return day
+
+
 class RequestForm(forms.Form):
     """Fields every request has; each type adds its own and says how they compose the description."""
 
@@ -63,6 +107,8 @@ class RequestForm(forms.Form):
     title = forms.CharField(
         max_length=TITLE_MAX_LENGTH, help_text="One line MktgOps will recognise it by on the board."
     )
+    needed_by = needed_by_field()
+    attachments = FilesField(label="Files", help_text=FILES_HELP)
     confidential = forms.BooleanField(required=False, label="Confidential", help_text=CONFIDENTIAL_HELP)
     # Set once the requester has seen the personal-data suggestion and chose to file it as it is.
     pii_acknowledged = forms.BooleanField(required=False, widget=forms.HiddenInput)
@@ -73,7 +119,19 @@ class RequestForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.personal_data = []
         # The title first, then the type's own fields, then confidentiality.
-        self.order_fields(["title", *[name for name, _ in self.sections], "confidential", "pii_acknowledged"])
+        self.order_fields(
+            [
+                "title",
+                *[name for name, _ in self.sections],
+                "needed_by",
+                "attachments",
+                "confidential",
+                "pii_acknowledged",
+            ]
+        )
+
+    def clean_needed_by(self):
+        return needed_by_clean(self.cleaned_data.get("needed_by"))
 
     @property
     def always_confidential(self) -> bool:
@@ -115,6 +173,9 @@ class RequestForm(forms.Form):
 
     def attachment(self) -> tuple[str, bytes] | None:
         return None
+
+    def uploaded_files(self) -> list[tuple[str, bytes]]:
+        return files_read(self.cleaned_data.get("attachments"))
 
 
 class BugRequestForm(RequestForm):
@@ -293,7 +354,9 @@ class ListImportRequestForm(RequestForm):
         self.fields["initial_source"].queryset = _active_sources()
         self.fields["initial_source"].widget.attrs.update(CSV_CHECK_ATTRS)
         del self.fields["confidential"]  # always confidential: the template says so instead of a checkbox
-        self.order_fields(["title", "event_or_source", "initial_source", "consent_basis", "csv_file"])
+        self.order_fields(
+            ["title", "event_or_source", "initial_source", "consent_basis", "csv_file", "needed_by", "attachments"]
+        )
 
     def clean_consent_basis(self):
         value = self.cleaned_data["consent_basis"]
@@ -340,10 +403,9 @@ class ListImportRequestForm(RequestForm):
 
 class GeneralRequestForm(RequestForm):
     request_type = RequestType.GENERAL
-    sections = [("details", "What is needed"), ("needed_by", "Needed by")]
+    sections = [("details", "What is needed")]
 
     details = _text(label="What do you need?", help_text="Context, links, and what “done” looks like.")
-    needed_by = forms.DateField(widget=_date_widget(), required=False, label="Needed by")
 
 
 @dataclass(frozen=True)
@@ -405,8 +467,79 @@ class CommentForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         max_length=COMMENT_MAX_LENGTH,
         label="Comment",
-        help_text="Markdown is supported.",
+        required=False,
+        help_text="Markdown is supported; @username notifies that person.",
     )
+    attachments = FilesField(label="Files", help_text=FILES_HELP)
+
+    def clean(self):
+        cleaned = super().clean()
+        if not (cleaned.get("body") or "").strip() and not cleaned.get("attachments"):
+            self.add_error("body", "Write a comment or attach a file.")
+        return cleaned
+
+
+class IssueEditForm(forms.Form):
+    """The requester's (00/01) and MktgOps's edit of what was filed; the previous text is kept."""
+
+    title = forms.CharField(max_length=TITLE_MAX_LENGTH)
+    description = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 10}), max_length=DESCRIPTION_MAX_LENGTH, required=False
+    )
+    needed_by = needed_by_field()
+    confidential = forms.BooleanField(required=False, help_text=CONFIDENTIAL_HELP)
+
+    def __init__(self, *args, issue, can_unset_confidential: bool, **kwargs):
+        initial = {
+            "title": issue.title,
+            "description": issue.description,
+            "needed_by": issue.needed_by,
+            "confidential": issue.confidential,
+        }
+        super().__init__(*args, initial=initial, **kwargs)
+        self.issue = issue
+        if issue.confidential and not can_unset_confidential:
+            # Confidential → on only: a requester can't make it public again.
+            self.fields["confidential"].disabled = True
+            self.fields["confidential"].help_text = "Only MktgOps can make a confidential request public again."
+
+    def clean_needed_by(self):
+        day = self.cleaned_data.get("needed_by")
+        return day if day == self.issue.needed_by else needed_by_clean(day)
+
+
+LINK_CHOICES = [
+    ("relates", "relates to"),
+    ("blocks", "blocks"),
+    ("blocked_by", "is blocked by"),
+    ("duplicate_of", "is a duplicate of"),
+]
+
+
+def _issue_number_field(label: str) -> forms.CharField:
+    return forms.CharField(max_length=20, label=label, help_text="Its number, e.g. #42.")
+
+
+def _issue_number_clean(value: str) -> int:
+    match = re.fullmatch(r"#?\s*([0-9]{1,18})", (value or "").strip())
+    if not match:
+        raise forms.ValidationError("Give the other issue's number, e.g. #42.")
+    return int(match.group(1))
+
+
+class LinkForm(forms.Form):
+    kind = forms.ChoiceField(choices=LINK_CHOICES, label="This issue")
+    other = _issue_number_field("Issue")
+
+    def clean_other(self):
+        return _issue_number_clean(self.cleaned_data["other"])
+
+
+class DuplicateForm(forms.Form):
+    original = _issue_number_field("Duplicate of")
+
+    def clean_original(self):
+        return _issue_number_clean(self.cleaned_data["original"])
 
 
 class MoveForm(forms.Form):

@@ -109,6 +109,11 @@ def can_reopen_completed(issue: models.Model, user) -> bool:
     return user_is_manager(user)
 
 
+def is_requester_side(issue: "Issue", user) -> bool:
+    """The requester or the business owner: whoever answers MktgOps's question in 01 (issue 13)."""
+    return getattr(user, "pk", None) is not None and user.pk in (issue.requester_id, issue.business_owner_id)
+
+
 # django-fsm-2 types a condition as Callable[[Model], bool] and a permission as Callable[[Model, user], bool]: not
 # generic in the model, so it refuses a guard taking an Issue. The permissions above ignore the instance (typed as
 # any Model); the guard lists are typed as plain callables, and the inline ones carry `type: ignore[list-item]`.
@@ -164,6 +169,10 @@ class Issue(FSMModelMixin, models.Model):
     )
     signed_off_at = models.DateTimeField(null=True, blank=True)
     rollover_reason = models.TextField(blank=True)
+    # When the requester needs it done (a date, no time); past dates are refused on filing.
+    needed_by = models.DateField(null=True, blank=True, db_index=True)
+    # The requester answered in 01 and the issue came back to 00: the card says so until MktgOps acts.
+    reply_waiting = models.BooleanField(default=False)
     rollover_reason_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -206,6 +215,11 @@ class Issue(FSMModelMixin, models.Model):
         return issue_card_badge(self)
 
     @property
+    def is_overdue(self) -> bool:
+        """Open, and its needed-by date is before today (the site's time zone)."""
+        return self.needed_by is not None and self.closed_at is None and self.needed_by < timezone.localdate()
+
+    @property
     def web_url(self) -> str:
         return f"{settings.SITE_URL}{self.get_absolute_url()}"
 
@@ -239,6 +253,11 @@ class Issue(FSMModelMixin, models.Model):
     @transition(field=stage, source=Stage.NEEDS_INFO, target=Stage.TRIAGE, permission=can_move)
     def needs_information_to_triage(self):
         pass
+
+    @transition(field=stage, source=Stage.NEEDS_INFO, target=Stage.TRIAGE, permission=is_requester_side)
+    def requester_replied(self):
+        """The requester (or business owner) answered the question: MktgOps picks it up again in 00."""
+        self.reply_waiting = True
 
     @transition(field=stage, source=Stage.NEEDS_INFO, target=Stage.READY, permission=can_move)
     def needs_information_to_ready(self):
@@ -447,6 +466,11 @@ class EventKind(models.TextChoices):
     ROLLOVER_REASON = "rollover_reason", "gave rollover reason"
     PROMOTED = "promoted", "promoted to epic"
     CREATED = "created", "created"
+    EDITED = "edited", "edited"
+    NEEDED_BY_CHANGED = "needed_by_changed", "changed the needed-by date"
+    LINKED = "linked", "linked"
+    UNLINKED = "unlinked", "removed link"
+    DUPLICATE = "duplicate", "closed as duplicate"
 
 
 class IssueEvent(models.Model):
@@ -455,6 +479,12 @@ class IssueEvent(models.Model):
     issue = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="events")
     by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     kind = models.CharField(max_length=24, choices=EventKind.choices)
+    # The issue on the other end of a link event (None for the others); shown masked when hidden from the viewer.
+    other_issue = models.ForeignKey("Issue", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # An edit's previous text (EDITED events only).
+    revision = models.OneToOneField(
+        "IssueRevision", null=True, blank=True, on_delete=models.SET_NULL, related_name="event"
+    )
     # What happened, as data: ids and raw values (see requests_app.events); code reads this, never the text.
     data = models.JSONField(default=dict, blank=True)
     # The text the timeline shows, as it read then ("MktgOpsPriority::High", "MktgOps 2026-11-16 – 2026-11-29").
@@ -492,15 +522,32 @@ def private_storage() -> PrivateStorage:
     return PrivateStorage()
 
 
+class AttachmentKind(models.TextChoices):
+    CSV = "csv", "List-import CSV"
+    IMAGE = "image", "Image"
+    FILE = "file", "File"
+
+
 def _attachment_path(instance: "Attachment", filename: str) -> str:
-    # A random name on disk: the requester's file name is kept in `original_name` only.
-    return f"issues/{instance.issue_id}/{uuid.uuid4().hex}.csv"
+    # A random name on disk: the uploader's file name is kept in `original_name` only. The extension is the
+    # checked type's, never the uploader's.
+    return f"issues/{instance.issue_id}/{uuid.uuid4().hex}.{instance.extension or 'bin'}"
 
 
 class Attachment(models.Model):
-    """A file filed with a request (the list-import CSV). Downloaded only by those who may see the issue."""
+    """A file on a request or on one of its comments: the list-import CSV, a screenshot, a PDF, a spreadsheet.
+
+    Stored privately; downloaded only by those who may see the issue. `content_type` is what the content was
+    checked to be on upload (not what the name or the browser said).
+    """
 
     issue = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="attachments")
+    comment = models.ForeignKey(Comment, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments")
+    kind = models.CharField(max_length=8, choices=AttachmentKind.choices, default=AttachmentKind.CSV)
+    content_type = models.CharField(max_length=100, default="text/csv")
+    extension = models.CharField(max_length=8, default="csv")
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
     file = models.FileField(storage=private_storage, upload_to=_attachment_path, max_length=255)
     original_name = models.CharField(max_length=255)
     size = models.PositiveIntegerField()
@@ -516,6 +563,54 @@ class Attachment(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("issue-attachment", args=[self.issue_id, self.pk])
+
+    @property
+    def is_image(self) -> bool:
+        return self.kind == AttachmentKind.IMAGE
+
+
+class IssueRevision(models.Model):
+    """What an issue said before one edit: the timeline links the EDITED event to it (issue 13)."""
+
+    issue = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="revisions")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    # The values before the edit; {field: value} of the fields it changed (dates as ISO strings).
+    before = models.JSONField(default=dict)
+    after = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"#{self.issue_id} revision {self.pk}"
+
+
+class LinkKind(models.TextChoices):
+    RELATES = "relates", "relates to"
+    BLOCKS = "blocks", "blocks"
+    DUPLICATE_OF = "duplicate_of", "duplicate of"
+
+
+class IssueLink(models.Model):
+    """One directed link: `source` relates to / blocks / is a duplicate of `target`. Read both ways: the target
+    shows "is blocked by" and "has duplicate" for the inverse."""
+
+    source = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="links_out")
+    target = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="links_in")
+    kind = models.CharField(max_length=16, choices=LinkKind.choices)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["source", "target", "kind"], name="unique_issue_link"),
+            models.CheckConstraint(condition=~models.Q(source=models.F("target")), name="issue_link_not_self"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.source_id} {self.kind} #{self.target_id}"
 
 
 class ChecklistItem(models.Model):

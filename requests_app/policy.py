@@ -229,11 +229,18 @@ GUARD_MESSAGES: dict[Callable[..., bool], tuple[str, str]] = {
 }
 
 
+# Transitions that are not moves a person makes: the requester's answer (issue 13) is made by their comment
+# in 01, through `comment_create`, never offered or accepted as a move.
+NOT_MOVES = {"requester_replied"}
+
+
 @cache
 def stage_transitions() -> dict[tuple[str, str], Transition]:
     """(from stage, to stage) -> the FSM transition on `Issue` that makes that move."""
     found: dict[tuple[str, str], Transition] = {}
     for transition in Issue._meta.get_field("stage").get_all_transitions(Issue):
+        if transition.name in NOT_MOVES:
+            continue
         targets = (
             transition.target.allowed_states if isinstance(transition.target, RETURN_VALUE) else [transition.target]
         )
@@ -374,3 +381,37 @@ def issue_action_refusal(user, issue: Issue, action: str):
         except (IssueForbidden, IssueMoveRefused) as exc:
             return exc
     return IssueForbidden("You can't do that on this issue: the page shows what you can do.")
+
+
+# --- Working together on a request (issue 13) ---------------------------------------------------------------
+# Stages in which the requester may still edit what they filed: before MktgOps has planned it (issue 13).
+REQUESTER_EDIT_STAGES = (Stage.TRIAGE, Stage.NEEDS_INFO)
+
+
+def issue_can_edit(user, issue: Issue) -> bool:
+    """Title, description, type fields, needed-by date, confidential: MktgOps any time; the requester while the
+    issue is open and in 00 or 01 (issue 13)."""
+    if not issue_can_see(user, issue):
+        return False
+    if user_is_mktgops(user):
+        return True
+    return user.pk == issue.requester_id and issue.closed_at is None and issue.stage in REQUESTER_EDIT_STAGES
+
+
+def issue_can_make_public(user, issue: Issue) -> bool:
+    """Turning confidentiality off: MktgOps only, never for a type that is always confidential (issue 13:
+    requesters may only turn it on)."""
+    return user_is_mktgops(user) and not request_type_always_confidential(issue.request_type)
+
+
+def issue_can_link(user, issue: Issue) -> bool:
+    """Links between issues and closing as a duplicate: MktgOps, on an issue they see (issue 13)."""
+    return issue_can_see(user, issue) and user_is_mktgops(user)
+
+
+def issue_notify_allowed(user, issue: Issue) -> bool:
+    """Whether a notification about `issue` may reach `user`: only active users who may see it. The requester and
+    the assignee always may (`issue_can_see`), asked first so a batch of their own issues costs no group lookup."""
+    if not getattr(user, "is_active", False):
+        return False
+    return user.pk in (issue.requester_id, issue.assignee_id) or issue_can_see(user, issue)

@@ -33,8 +33,6 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import User
     from django_stubs_ext import WithAnnotations
 
-    from sales_systems.sla import Sla
-
 
 def issues_with_card_data(issues: QuerySet[Issue]) -> QuerySet[Issue]:
     """The related rows a card or a list row shows, fetched in a constant number of queries, with what the
@@ -137,19 +135,97 @@ class TimelineEntry:
     item: object
 
 
-def issue_timeline(issue: Issue) -> list[TimelineEntry]:
-    """Stage moves, events and comments of one issue in time order: three queries, whatever their number."""
-    from requests_app.models import Comment, IssueEvent, IssueTransition
+def issue_timeline(issue: Issue, user=None) -> list[TimelineEntry]:
+    """Stage moves, events and comments of one issue in time order, with the comments' files, the edits'
+    previous text and the linked issues: four queries, whatever their number.
+
+    With `user`, an event naming an issue `user` may not see carries `other_visible = False` (the page reads
+    "a confidential issue" instead of its number and title).
+    """
+    from requests_app.models import Attachment, Comment, IssueEvent, IssueTransition
+    from requests_app.policy import issue_can_see
 
     transitions = IssueTransition.objects.filter(issue=issue).select_related("by")
-    events = IssueEvent.objects.filter(issue=issue).select_related("by")
-    comments = Comment.objects.filter(issue=issue).select_related("author")
+    events = IssueEvent.objects.filter(issue=issue).select_related("by", "other_issue", "revision")
+    comments = (
+        Comment.objects.filter(issue=issue)
+        .select_related("author")
+        .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.order_by("pk")))
+    )
+    events = list(events)
+    for event in events:
+        event.other_visible = event.other_issue is not None and (user is None or issue_can_see(user, event.other_issue))
     entries = [
         *(TimelineEntry(t.at, "transition", t) for t in transitions),
         *(TimelineEntry(e.at, "event", e) for e in events),
         *(TimelineEntry(c.created_at, "comment", c) for c in comments),
     ]
     return sorted(entries, key=lambda e: e.at)
+
+
+def issue_files(issue: Issue) -> list:
+    """The files filed with the request itself (not those on comments), oldest first: one query."""
+    from requests_app.models import Attachment
+
+    return list(Attachment.objects.filter(issue=issue, comment__isnull=True).order_by("uploaded_at", "pk"))
+
+
+@dataclass(frozen=True)
+class LinkView:
+    """One link as `issue`'s page shows it: `label` read from this end, the `other` issue or None when the
+    viewer may not see it ("a confidential issue")."""
+
+    pk: int
+    label: str
+    other: Issue | None
+
+
+# How a stored link reads from its source and from its target.
+LINK_LABELS = {
+    "relates": ("relates to", "relates to"),
+    "blocks": ("blocks", "is blocked by"),
+    "duplicate_of": ("duplicate of", "has duplicate"),
+}
+
+
+def issue_links_for(user, issue: Issue) -> list[LinkView]:
+    """Links of `issue` both ways, masked where `user` may not see the other end: one query."""
+    from requests_app.models import IssueLink
+    from requests_app.policy import issue_can_see
+
+    links = IssueLink.objects.filter(Q(source=issue) | Q(target=issue)).select_related("source", "target")
+    views = []
+    for link in links.order_by("kind", "pk"):
+        outgoing = link.source_id == issue.pk
+        other = link.target if outgoing else link.source
+        label = LINK_LABELS[link.kind][0 if outgoing else 1]
+        views.append(LinkView(link.pk, label, other if issue_can_see(user, other) else None))
+    return views
+
+
+# --- Needed-by dates (issue 13) ------------------------------------------------------------------------------
+DUE_CHOICES = [
+    ("overdue", "Overdue"),
+    ("week", "Due within 7 days"),
+    ("set", "Has a date"),
+    ("none", "No date"),
+]
+
+
+def issues_due(issues: QuerySet[Issue], due: str) -> QuerySet[Issue]:
+    """Filter by needed-by date: overdue (open, date before today), week (today … 7 days on), set, none."""
+    import datetime
+
+    today = timezone.localdate()
+    if due == "overdue":
+        return issues.filter(needed_by__lt=today, closed_at__isnull=True)
+    if due == "week":
+        return issues.filter(needed_by__gte=today, needed_by__lte=today + datetime.timedelta(days=7))
+    if due == "set":
+        return issues.filter(needed_by__isnull=False)
+    if due == "none":
+        return issues.filter(needed_by__isnull=True)
+    return issues
 
 
 # --- The board -------------------------------------------------------------------------------------
@@ -178,6 +254,7 @@ class BoardFilters:
     request_type: str = ""
     q: str = ""
     lanes: bool = False  # swimlanes by assignee
+    due: str = ""  # a DUE_CHOICES value: overdue, week, set, none
 
 
 @dataclass
@@ -239,6 +316,8 @@ def board_issues(user, filters: BoardFilters, *, current_milestone=None) -> Quer
         issues = issues.filter(labels__name=f"{PRIORITY_SCOPE}::{filters.priority}")
     if filters.request_type:
         issues = issues.filter(request_type=filters.request_type)
+    if filters.due:
+        issues = issues_due(issues, filters.due)
     text = filters.q.strip()
     if text:
         number = issue_number(text)
@@ -292,7 +371,7 @@ class CardData(BlockedSince):
     priority: str | None
     card_labels: list[Label]
     assignee_name: str
-    sla: "Sla | None"
+    sla: object | None  # a badge from requests_app.cards (the Sales Systems SLA)
 
 
 def issues_attach_blocked_since(issues: list[Issue]) -> list[Issue]:

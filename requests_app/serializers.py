@@ -38,6 +38,7 @@ class IssueSerializer(serializers.ModelSerializer):
     blocked_from = serializers.CharField(read_only=True)
     web_url = serializers.CharField(read_only=True)
     is_open = serializers.BooleanField(read_only=True)
+    is_overdue = serializers.BooleanField(read_only=True)
 
     class Meta:
         model = Issue
@@ -57,6 +58,9 @@ class IssueSerializer(serializers.ModelSerializer):
             "position",
             "rollover_reason",
             "blocked_from",
+            "needed_by",
+            "is_overdue",
+            "reply_waiting",
             "is_open",
             "created_at",
             "updated_at",
@@ -75,6 +79,7 @@ class IssueCreateSerializer(serializers.Serializer):
     description = serializers.CharField(max_length=DESCRIPTION_MAX_LENGTH, required=False, allow_blank=True, default="")
     request_type = serializers.ChoiceField(choices=RequestType.choices, default=RequestType.GENERAL)
     confidential = serializers.BooleanField(required=False, default=False)
+    needed_by = serializers.DateField(required=False, allow_null=True, default=None)
 
 
 class IssueUpdateSerializer(serializers.Serializer):
@@ -85,6 +90,7 @@ class IssueUpdateSerializer(serializers.Serializer):
     weight = serializers.IntegerField(min_value=0, max_value=1000, allow_null=True, required=False)
     labels = serializers.ListField(child=serializers.CharField(max_length=255), max_length=100, required=False)
     rollover_reason = serializers.CharField(max_length=REASON_MAX_LENGTH, required=False, allow_blank=True)
+    needed_by = serializers.DateField(required=False, allow_null=True)
 
     def to_internal_value(self, data):
         if isinstance(data, dict) and "stage" in data:
@@ -122,3 +128,28 @@ class AttachmentSerializer(serializers.ModelSerializer):
 
     def get_download_url(self, attachment) -> str:
         return f"{settings.SITE_URL}{attachment.get_absolute_url()}"
+
+
+class IssueLinkSerializer(serializers.Serializer):
+    """A link as seen from the issue asked about; `issue` is null and `title` "a confidential issue" when the
+    caller may not see the other end."""
+
+    id = serializers.IntegerField(source="pk", read_only=True)
+    label = serializers.CharField(read_only=True)
+    issue = serializers.SerializerMethodField()
+    title = serializers.SerializerMethodField()
+
+    def get_issue(self, link) -> int | None:
+        return link.other.pk if link.other else None
+
+    def get_title(self, link) -> str:
+        return link.other.title if link.other else "a confidential issue"
+
+
+class IssueLinkCreateSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=["relates", "blocks", "blocked_by", "duplicate_of"])
+    issue = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
+
+
+class IssueDuplicateSerializer(serializers.Serializer):
+    original = serializers.IntegerField(min_value=1, max_value=2**63 - 1)

@@ -12,10 +12,12 @@ from audit.services import audit_record
 from labels.models import Label
 from labels.services import labels_check, labels_validate
 from milestones.selectors import milestone_current, milestone_planning_refusal
-from requests_app import events, policy
+from mktgops_portal.errors import Conflict, Forbidden, Invalid, NotFound
+from requests_app import events, policy, signals
 from requests_app import models as m
 from requests_app.errors import (
     NOT_FOUND,
+    CollabErrorCode,
     IssueConflict,
     IssueError,
     IssueErrorCode,
@@ -37,7 +39,13 @@ from requests_app.models import (
     RequestType,
     Stage,
 )
-from requests_app.policy import EPIC_WEIGHT, issue_closed_in_previous_milestone, issues_visible_to
+from requests_app.policy import (
+    EPIC_WEIGHT,
+    issue_can_edit,
+    issue_can_link,
+    issue_closed_in_previous_milestone,
+    issues_visible_to,
+)
 from requests_app.selectors import issue_column
 
 User = get_user_model()
@@ -151,6 +159,9 @@ def issue_move(
     finally:
         issue._pending_reason = ""
     fields = ["stage", "blocked_from", "updated_at"]
+    if issue.reply_waiting:  # MktgOps acted on the requester's answer
+        issue.reply_waiting = False
+        fields.append("reply_waiting")
     for field, old in before.items():
         new = getattr(issue, field)
         if old != new:
@@ -165,13 +176,7 @@ def issue_move(
     transition = IssueTransition.objects.create(
         issue=issue, by=by, from_stage=from_stage, to_stage=issue.stage, reason=reason
     )
-    from requests_app import notifications
-
-    transaction.on_commit(
-        lambda: notifications.issue_moved(
-            issue_id=issue.pk, to_stage=issue.stage, reason=reason, transition_id=transition.pk
-        )
-    )
+    signals.issue_moved.send(sender=Issue, issue=issue, by=by, transition=transition)
     return issue
 
 
@@ -265,7 +270,9 @@ def issue_create(
     request_type: str = RequestType.GENERAL,
     confidential: bool = False,
     labels=(),
+    needed_by=None,
 ) -> Issue:
+    """File an issue in 00. `needed_by` (a date) may not be in the past: Invalid(code=PAST_DATE)."""
     title = " ".join((title or "").split())  # one line: it heads cards, list rows, CSV cells and e-mail subjects
     if not title:
         raise IssueError("A request needs a title.")
@@ -273,6 +280,7 @@ def issue_create(
         raise IssueError(f"Unknown request type {request_type!r}.")
     _check_length("title", title, TITLE_MAX_LENGTH)
     _check_length("description", description, DESCRIPTION_MAX_LENGTH)
+    needed_by_check(needed_by)
     confidential = confidential or policy.request_type_always_confidential(request_type)
     last = Issue.objects.filter(stage=Stage.TRIAGE).order_by("-position").values_list("position", flat=True).first()
     issue = Issue.objects.create(
@@ -281,11 +289,13 @@ def issue_create(
         description=description,
         request_type=request_type,
         confidential=confidential,
+        needed_by=needed_by,
         position=(last or 0) + POSITION_GAP,
     )
     names = [*REQUEST_TYPE_LABELS.get(request_type, []), *[getattr(lbl, "name", lbl) for lbl in labels]]
     if names:
         labels_attach(issue=issue, labels=list(Label.objects.filter(name__in=names)), by=requester, record=False)
+    signals.issue_created.send(sender=Issue, issue=issue, by=requester)
     return issue
 
 
@@ -367,22 +377,71 @@ def issue_update(*, issue: Issue, by, now=None, **changes) -> Issue:
         issue.rollover_reason_by = by if issue.rollover_reason else None
         events.issue_rollover_reason_given(issue, by=by, reason=issue.rollover_reason, at=now)
         fields += ["rollover_reason", "rollover_reason_by"]
+    if "needed_by" in changes and changes["needed_by"] != issue.needed_by:
+        new = changes["needed_by"]
+        needed_by_check(new)
+        events.issue_needed_by_changed(issue, by=by, old=issue.needed_by, new=new, at=now)
+        issue.needed_by = new
+        fields.append("needed_by")
+    if issue.reply_waiting and user_is_mktgops(by):
+        issue.reply_waiting = False
+        fields.append("reply_waiting")
     if fields:
         issue.updated_at = now
         fields.append("updated_at")
         issue.save(update_fields=fields)
     if "labels" in changes:
         labels_set(issue=issue, labels=list(changes["labels"]), by=by)
+    if "assignee" in fields:
+        signals.issue_assigned.send(sender=Issue, issue=issue, by=by, assignee=issue.assignee)
     return issue
 
 
 @transaction.atomic
-def comment_create(*, issue: Issue, author, body: str, is_system: bool = False) -> Comment:
+def comment_create(*, issue: Issue, author, body: str, is_system: bool = False, files=()) -> Comment:
+    """A comment, with its files ((name, bytes) pairs, checked as `attachment_add` does).
+
+    A comment by the requester or business owner on an issue in 01 is their answer: the issue returns to 00
+    through the FSM (`requester_replied`, logged "requester replied") and the card shows "reply waiting" until
+    MktgOps acts (issue 13). A comment by MktgOps is such an act. People's comments send `issue_commented`
+    (or `issue_replied` for an answer); the portal's own (is_system) send nothing.
+    """
     body = (body or "").strip()
-    if not body:
+    files = list(files)
+    if not body and not files:
         raise IssueError("A comment can't be empty.")
     _check_length("comment", body, COMMENT_MAX_LENGTH)
-    return Comment.objects.create(issue=issue, author=author, body=body, is_system=is_system)
+    comment = Comment.objects.create(issue=issue, author=author, body=body, is_system=is_system)
+    for name, content in files:
+        attachment_add(issue=issue, by=author, name=name, content=content, comment=comment)
+    if is_system:
+        return comment
+    locked = Issue.objects.select_for_update().get(pk=issue.pk)
+    if locked.stage == Stage.NEEDS_INFO and locked.closed_at is None and is_requester_answer(locked, author):
+        locked.requester_replied()
+        locked.position = _position_for(locked, Stage.TRIAGE, None)
+        locked.save(update_fields=["stage", "reply_waiting", "position", "updated_at"])
+        transition = IssueTransition.objects.create(
+            issue=locked, by=author, from_stage=Stage.NEEDS_INFO, to_stage=Stage.TRIAGE, reason=REPLIED_REASON
+        )
+        signals.issue_replied.send(sender=Issue, issue=locked, by=author, transition=transition, comment=comment)
+        return comment
+    if locked.reply_waiting and user_is_mktgops(author):
+        locked.reply_waiting = False
+        locked.save(update_fields=["reply_waiting"])
+    signals.issue_commented.send(sender=Issue, issue=locked, by=author, comment=comment)
+    return comment
+
+
+# The stage log's reason for the requester's answer moving 01 → 00.
+REPLIED_REASON = "requester replied"
+
+
+def is_requester_answer(issue: Issue, author) -> bool:
+    """Whether `author` commenting answers MktgOps's question: the FSM's permission on `requester_replied`."""
+    from django_fsm import has_transition_perm
+
+    return has_transition_perm(issue.requester_replied, author)
 
 
 def _sign_off(issue: Issue, by, *, now) -> None:
@@ -392,6 +451,7 @@ def _sign_off(issue: Issue, by, *, now) -> None:
     issue.save(update_fields=["signed_off_by", "signed_off_at", "updated_at"])
     owner = User.objects.get(pk=owner_id) if role == policy.SIGN_OFF_ON_BEHALF else by
     events.issue_signed_off(issue, by=by, owner=owner, on_behalf=role == policy.SIGN_OFF_ON_BEHALF, at=now)
+    signals.issue_signed_off.send(sender=Issue, issue=issue, by=by)
 
 
 @transaction.atomic
@@ -417,6 +477,7 @@ def issue_close(*, issue: Issue, by) -> Issue:
     issue.closed_in_milestone = issue.milestone or milestone_current()
     issue.save(update_fields=["closed_at", "closed_in_milestone", "updated_at"])
     events.issue_closed(issue, by=by, milestone=issue.closed_in_milestone, at=issue.closed_at)
+    signals.issue_closed.send(sender=Issue, issue=issue, by=by, duplicate_of=None)
     return issue
 
 
@@ -488,8 +549,11 @@ def request_submit(
     labels=(),
     attachment: tuple[str, bytes] | None = None,
     attachment_rows: int = 0,
+    needed_by=None,
+    files=(),
 ) -> Issue:
-    """A request filed in the browser: the issue, its checklist, and its checked CSV in one transaction."""
+    """A request filed in the browser: the issue, its checklist, its checked CSV and its files ((name, bytes)
+    pairs: screenshots, PDFs, spreadsheets, checked by `attachment_add`) in one transaction."""
     issue = issue_create(
         requester=requester,
         title=title,
@@ -497,6 +561,7 @@ def request_submit(
         request_type=request_type,
         confidential=confidential,
         labels=labels,
+        needed_by=needed_by,
     )
     if request_type == RequestType.TOOL_EVALUATION:
         m.ChecklistItem.objects.bulk_create(
@@ -504,6 +569,8 @@ def request_submit(
         )
     if attachment is not None:
         attachment_create(issue=issue, name=attachment[0], content=attachment[1], by=requester, rows=attachment_rows)
+    for name, content in files:
+        attachment_add(issue=issue, by=requester, name=name, content=content)
     events.issue_created(issue, by=requester, request_type_label=RequestType(request_type).label)
     return issue
 
@@ -626,3 +693,224 @@ def issues_roll_over(*, rows: list[dict], milestone, target, by, now, comment_bo
         batch_size=ROLL_BATCH_SIZE,
     )
     events.issues_rolled_over([(pk, milestone, target) for pk in ids], by=by, at=now)
+    if ids:
+        # Each requester is told their request rolled over (notifications listens; issues do not know it).
+        signals.issues_rolled_over.send(
+            sender=Issue, issue_ids=ids, by=by, from_title=milestone.title, to_title=target.title
+        )
+
+
+# --- Working together on a request (issue 13): edits, attachments, needed-by dates, links, duplicates -------
+
+
+def needed_by_check(day) -> None:
+    """A needed-by date may be today or later (the site's time zone); raises Invalid(code=PAST_DATE)."""
+    if day is not None and day < timezone.localdate():
+        raise Invalid(
+            f"The needed-by date {day:%-d %b %Y} is in the past; choose today or a later day.",
+            code=CollabErrorCode.PAST_DATE,
+        )
+
+
+_UNSET = object()
+# How the timeline names what an edit changed.
+EDIT_FIELD_NAMES = {
+    "title": "title",
+    "description": "description",
+    "needed_by": "needed-by date",
+    "confidential": "confidentiality",
+}
+
+
+@transaction.atomic
+def issue_edit(
+    *,
+    issue_id: int,
+    by,
+    title: str | None = None,
+    description: str | None = None,
+    needed_by=_UNSET,
+    confidential: bool | None = None,
+) -> Issue:
+    """Change an issue's own text: title, description (which holds the type's fields), needed-by date,
+    confidentiality. Who may: `policy.issue_can_edit` (the requester in 00/01, MktgOps any time).
+
+    The previous values are kept in an IssueRevision the timeline's "edited" event links to. A requester may
+    only turn confidentiality on. Raises NotFound (hidden or missing), Forbidden (EDIT_NOT_ALLOWED,
+    CONFIDENTIAL_ONLY_ON), Invalid (EMPTY_TITLE, PAST_DATE). Returns the issue (unchanged when nothing changed).
+    """
+    issue = issues_visible_to(by).select_for_update(of=("self",)).filter(pk=issue_id).first()
+    if issue is None:
+        raise NotFound(NOT_FOUND)
+    if not issue_can_edit(by, issue):
+        raise Forbidden(
+            f"#{issue.pk} can no longer be edited by its requester: edits are open in 00 and 01. Comment instead.",
+            code=CollabErrorCode.EDIT_NOT_ALLOWED,
+        )
+    before, after = {}, {}
+    if title is not None:
+        title = " ".join(title.split())[:255]
+        if not title:
+            raise Invalid("A request needs a title.", code=CollabErrorCode.EMPTY_TITLE)
+        if title != issue.title:
+            before["title"], after["title"] = issue.title, title
+    if description is not None and description.strip() != issue.description.strip():
+        _check_length("description", description.strip(), DESCRIPTION_MAX_LENGTH)
+        before["description"], after["description"] = issue.description, description.strip()
+    if needed_by is not _UNSET and needed_by != issue.needed_by:
+        needed_by_check(needed_by)
+        before["needed_by"] = issue.needed_by.isoformat() if issue.needed_by else None
+        after["needed_by"] = needed_by.isoformat() if needed_by else None
+    if confidential is not None and bool(confidential) != issue.confidential:
+        if not confidential and policy.request_type_always_confidential(issue.request_type):
+            raise IssueConflict(policy.ALWAYS_CONFIDENTIAL_MESSAGE, code=IssueErrorCode.STAYS_CONFIDENTIAL)
+        if not confidential and not policy.issue_can_make_public(by, issue):
+            raise Forbidden(
+                "Only MktgOps can make a confidential request public again.",
+                code=CollabErrorCode.CONFIDENTIAL_ONLY_ON,
+            )
+        before["confidential"], after["confidential"] = issue.confidential, bool(confidential)
+    if not after:
+        return issue
+    for field, value in after.items():
+        setattr(issue, field, value if field != "needed_by" else needed_by)
+    issue.save(update_fields=[*after, "updated_at"])
+    revision = m.IssueRevision.objects.create(issue=issue, by=by, before=before, after=after)
+    if "confidential" in after:
+        audit_record(
+            kind=AuditKind.CONFIDENTIAL_CHANGED,
+            user=by,
+            target_type="issue",
+            target_id=issue.pk,
+            data={"from": before["confidential"], "to": after["confidential"]},
+        )
+    events.issue_edited(issue, by=by, revision=revision, changed=", ".join(EDIT_FIELD_NAMES[f] for f in after))
+    signals.issue_edited.send(sender=Issue, issue=issue, by=by, revision=revision)
+    return issue
+
+
+@transaction.atomic
+def attachment_add(*, issue: Issue, by, name: str, content: bytes, comment: Comment | None = None) -> "m.Attachment":
+    """Store one file on `issue` (and `comment`): its type decided from its bytes, images re-encoded
+    (`requests_app.attachments.attachment_check`), at most ATTACHMENT_MAX_PER_ISSUE per issue.
+
+    Raises Invalid (FILE_TYPE, FILE_TOO_LARGE, IMAGE_BROKEN, TOO_MANY_FILES).
+    """
+    from django.core.files.base import ContentFile
+
+    from requests_app.attachments import attachment_check, attachment_max_per_issue
+
+    limit = attachment_max_per_issue()
+    if m.Attachment.objects.filter(issue=issue).count() >= limit:
+        raise Invalid(
+            f"#{issue.pk} already carries {limit} files, the most one request may have.",
+            code=CollabErrorCode.TOO_MANY_FILES,
+        )
+    checked = attachment_check(name, content)
+    attachment = m.Attachment(
+        issue=issue,
+        comment=comment,
+        kind=checked.kind,
+        content_type=checked.content_type,
+        extension=checked.extension,
+        width=checked.width,
+        height=checked.height,
+        original_name=(name or "file")[:255],
+        size=len(checked.content),
+        uploaded_by=by,
+    )
+    attachment.file.save(name or "file", ContentFile(checked.content), save=False)
+    attachment.save()
+    return attachment
+
+
+# What a link reads like from either end.
+LINK_KINDS_IN = {"relates": "relates", "blocks": "blocks", "blocked_by": "blocks", "duplicate_of": "duplicate_of"}
+
+
+def _issue_for_update(user, pk) -> Issue:
+    issue = issues_visible_to(user).select_for_update(of=("self",)).filter(pk=pk).first()
+    if issue is None:
+        raise NotFound(NOT_FOUND)
+    return issue
+
+
+@transaction.atomic
+def issue_link_create(*, issue_id: int, other_id: int, kind: str, by) -> "m.IssueLink":
+    """Link two issues `by` may see: `kind` is relates, blocks, blocked_by or duplicate_of (read from `issue_id`).
+
+    Only MktgOps links (`policy.issue_can_link`). An event on both issues. Raises NotFound, Forbidden
+    (LINK_NOT_ALLOWED), Invalid (LINK_KIND, LINK_SELF), Conflict (LINK_EXISTS).
+    """
+    if kind not in LINK_KINDS_IN:
+        raise Invalid(f"Unknown link {kind!r}; links are {', '.join(LINK_KINDS_IN)}.", code=CollabErrorCode.LINK_KIND)
+    if int(issue_id) == int(other_id):
+        raise Invalid("An issue can't be linked to itself.", code=CollabErrorCode.LINK_SELF)
+    # Locked in id order so two people linking the same pair never deadlock.
+    first, second = sorted([int(issue_id), int(other_id)])
+    locked = {first: _issue_for_update(by, first), second: _issue_for_update(by, second)}
+    issue, other = locked[int(issue_id)], locked[int(other_id)]
+    if not issue_can_link(by, issue):
+        raise Forbidden("Only MktgOps team members link issues.", code=CollabErrorCode.LINK_NOT_ALLOWED)
+    source, target = (other, issue) if kind == "blocked_by" else (issue, other)
+    stored = LINK_KINDS_IN[kind]
+    pair = Q(source=source, target=target) | (Q(source=target, target=source) if stored == "relates" else Q(pk=None))
+    if m.IssueLink.objects.filter(pair, kind=stored).exists():
+        raise Conflict(f"#{issue.pk} and #{other.pk} are already linked that way.", code=CollabErrorCode.LINK_EXISTS)
+    link = m.IssueLink.objects.create(source=source, target=target, kind=stored, by=by)
+    from requests_app.selectors import LINK_LABELS
+
+    for (one, two), label in zip(((source, target), (target, source)), LINK_LABELS[stored], strict=True):
+        events.issue_linked(one, by=by, other=two, kind=stored, label=label)
+    signals.issue_linked.send(sender=Issue, issue=issue, by=by, link=link)
+    return link
+
+
+@transaction.atomic
+def issue_link_delete(*, issue_id: int, link_id: int, by) -> None:
+    """Remove a link of `issue_id`; same rights as creating one. Raises NotFound, Forbidden."""
+    issue = _issue_for_update(by, issue_id)
+    if not issue_can_link(by, issue):
+        raise Forbidden("Only MktgOps team members link issues.", code=CollabErrorCode.LINK_NOT_ALLOWED)
+    link = m.IssueLink.objects.filter(Q(source=issue) | Q(target=issue), pk=link_id).first()
+    if link is None:
+        raise NotFound("No such link on this issue.")
+    from requests_app.selectors import LINK_LABELS
+
+    ends = ((link.source_id, link.target_id), (link.target_id, link.source_id))
+    for (one, two), label in zip(ends, LINK_LABELS[link.kind], strict=True):
+        events.issue_unlinked(one, by=by, other_id=two, kind=link.kind, label=label)
+    link.delete()
+
+
+@transaction.atomic
+def issue_close_as_duplicate(*, issue_id: int, original_id: int, by) -> Issue:
+    """Close `issue_id` as a duplicate of `original_id`: the link (readable from both), a comment on each,
+    the closing event; `issue_closed` carries `duplicate_of` so watchers move over and the requester is told.
+
+    Raises NotFound, Forbidden (LINK_NOT_ALLOWED), Invalid (LINK_SELF), Conflict (ALREADY_CLOSED).
+    """
+    if int(issue_id) == int(original_id):
+        raise Invalid("An issue can't be a duplicate of itself.", code=CollabErrorCode.LINK_SELF)
+    first, second = sorted([int(issue_id), int(original_id)])
+    locked = {first: _issue_for_update(by, first), second: _issue_for_update(by, second)}
+    issue, original = locked[int(issue_id)], locked[int(original_id)]
+    if not issue_can_link(by, issue):
+        raise Forbidden("Only MktgOps team members close issues as duplicates.", code=CollabErrorCode.LINK_NOT_ALLOWED)
+    if issue.closed_at is not None:
+        raise Conflict(f"#{issue.pk} is already closed.", code=CollabErrorCode.ALREADY_CLOSED)
+    m.IssueLink.objects.get_or_create(source=issue, target=original, kind="duplicate_of", defaults={"by": by})
+    now = timezone.now()
+    issue.closed_at = now
+    issue.closed_in_milestone = issue.milestone or milestone_current()
+    issue.save(update_fields=["closed_at", "closed_in_milestone", "updated_at"])
+    events.issue_closed_as_duplicate(issue, by=by, original=original, milestone=issue.closed_in_milestone, at=now)
+    events.issue_linked(original, by=by, other=issue, kind="duplicate_of", label="has duplicate", at=now)
+    Comment.objects.bulk_create(
+        [
+            Comment(issue=issue, author=by, body=f"Closed as a duplicate of #{original.pk}.", created_at=now),
+            Comment(issue=original, author=by, body=f"Closed #{issue.pk} as a duplicate of this one.", created_at=now),
+        ]
+    )
+    signals.issue_closed.send(sender=Issue, issue=issue, by=by, duplicate_of=original)
+    return issue

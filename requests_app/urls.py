@@ -12,6 +12,7 @@ urlpatterns = [
     path("issues/<int:pk>/", issues.issue_detail, name="issue-detail"),
     path("issues/<int:pk>/attachments/<int:attachment_pk>/", issues.attachment_download, name="issue-attachment"),
     path("issues/<int:pk>/checklist/<int:item_pk>/", issues.checklist_item_toggle, name="issue-checklist-item"),
+    path("issues/<int:pk>/edit/", issues.issue_edit, name="issue-edit"),
     path("issues/<int:pk>/<slug:action>/", issues.issue_action, name="issue-action"),
     path("epics/", epics.epic_index, name="epic-list"),
     path("epics/<int:pk>/", epics.epic_detail, name="epic-detail"),

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 from accounts.roles import user_is_manager, user_is_mktgops
 from audit.models import AuditKind
 from audit.services import audit_record
+from milestones import selectors as planning_selectors
 from milestones import services as planning
 from milestones.models import Milestone, MilestoneState
 from mktgops_portal.errors import PortalError
@@ -91,7 +92,7 @@ def _detail_context(request, milestone, handbook_form=None, reopen_form=None):
     return {
         "milestone": milestone,
         "next_step": selectors.milestone_next_step(milestone),
-        "events": selectors.milestone_events(milestone),
+        "events": planning_selectors.milestone_events(milestone),
         "close_blockers": [message for _, message in blockers],
         "can_close": user_is_manager(request.user) and not blockers,
         "can_reopen": user_is_manager(request.user) and milestone.state == MilestoneState.CLOSED,

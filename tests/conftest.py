@@ -134,3 +134,10 @@ def slack_api(settings):
         settings.SLACK_BOT_TOKEN = "xoxb-test-token"
         settings.SLACK_API_URL = api.url
         yield api
+
+
+@pytest.fixture
+def api_client():
+    from rest_framework.test import APIClient
+
+    return APIClient()

@@ -79,7 +79,8 @@ def past_milestone(**kwargs):
 
 def rolled_over_milestone(ended_days_ago: int = 4, **kwargs):
     """An ended milestone whose rollover has finished: the one state a milestone can be closed from."""
-    from milestones.models import MilestoneState, Rollover, RolloverStatus
+    from milestones.models import MilestoneState
+    from rollover.models import Rollover, RolloverStatus
 
     due = timezone.localdate() - datetime.timedelta(days=ended_days_ago)
     milestone = MilestoneFactory(
@@ -128,3 +129,23 @@ class CommentFactory(factory.django.DjangoModelFactory):
     issue = factory.SubFactory(IssueFactory)
     author = factory.SubFactory(UserFactory)
     body = "A comment."
+
+
+class NotificationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "notifications.Notification"
+
+    recipient = factory.SubFactory(UserFactory)
+    actor = factory.SubFactory(UserFactory)
+    issue = factory.SubFactory(IssueFactory)
+    kind = "comment"
+    text = "commented: hello"
+
+
+class WatchFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "notifications.Watch"
+
+    user = factory.SubFactory(UserFactory)
+    issue = factory.SubFactory(IssueFactory)
+    watching = True

@@ -36,6 +36,7 @@ class BoardFilterForm(forms.Form):
     request_type = forms.ChoiceField(choices=[("", ""), *RequestType.choices], required=False)
     q = forms.CharField(max_length=200, required=False)
     lanes = forms.ChoiceField(choices=[("", ""), (LANES_ASSIGNEE, LANES_ASSIGNEE)], required=False)
+    due = forms.ChoiceField(choices=[("", ""), *selectors.DUE_CHOICES], required=False)
 
 
 def _filters(request) -> BoardFilters:
@@ -50,6 +51,7 @@ def _filters(request) -> BoardFilters:
         request_type=data["request_type"],
         q=data["q"].strip(),
         lanes=data["lanes"] == LANES_ASSIGNEE,
+        due=data["due"],
     )
 
 
@@ -63,6 +65,7 @@ def _filter_query(filters: BoardFilters) -> str:
         "request_type": filters.request_type,
         "q": filters.q,
         "lanes": LANES_ASSIGNEE if filters.lanes else "",
+        "due": filters.due,
     }
     return urlencode({k: v for k, v in params.items() if v})
 
@@ -104,6 +107,7 @@ def board(request):
             "labels": labels_attachable(),
             "priorities": PRIORITIES,
             "request_types": RequestType.choices,
+            "due_choices": selectors.DUE_CHOICES,
             "totals": [(stage, board.totals[stage.value]) for stage in Stage],
             "can_move": user_is_mktgops(request.user),
         },

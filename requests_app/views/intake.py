@@ -11,7 +11,16 @@ from django.views.decorators.http import require_POST
 from mktgops_portal.errors import PortalError
 from mktgops_portal.uploads import upload_refusal
 from requests_app import list_import, services
+from requests_app.errors import CollabErrorCode
 from requests_app.forms import REQUEST_KINDS, REQUEST_KINDS_BY_SLUG, ListImportCheckForm
+
+FIELD_OF_CODE = {
+    CollabErrorCode.PAST_DATE: "needed_by",
+    CollabErrorCode.FILE_TYPE: "attachments",
+    CollabErrorCode.FILE_TOO_LARGE: "attachments",
+    CollabErrorCode.TOO_MANY_FILES: "attachments",
+    CollabErrorCode.IMAGE_BROKEN: "attachments",
+}
 
 
 @login_required
@@ -27,7 +36,8 @@ def request_new(request, kind):
     form = kind.form_class(request.POST or None, request.FILES or None)
     if request.method == "POST" and (refusal := upload_refusal(request)):
         # Stopped at the size limit while it arrived: say so on the form, whose other fields are kept.
-        form.add_error("csv_file" if "csv_file" in form.fields else None, refusal)
+        field = next((name for name in ("csv_file", "attachments") if name in form.fields), None)
+        form.add_error(field, refusal)
     if request.method == "POST" and form.is_valid():
         try:
             issue = services.request_submit(
@@ -39,9 +49,16 @@ def request_new(request, kind):
                 labels=form.labels(),
                 attachment=form.attachment(),
                 attachment_rows=form.check.row_count if getattr(form, "check", None) else 0,
+                needed_by=form.cleaned_data.get("needed_by"),
+                files=form.uploaded_files(),
             )
         except PortalError as exc:
-            form.add_error(None, forms.ValidationError(exc.message, code=exc.code))
+            # A refused file or date is said on its field; everything typed is kept (files must be chosen again).
+            field = FIELD_OF_CODE.get(exc.code)
+            if field in form.fields:
+                form.add_error(field, forms.ValidationError(exc.message, code=exc.code))
+            else:
+                form.add_error(None, forms.ValidationError(exc.message, code=exc.code))
         else:
             messages.success(
                 request,

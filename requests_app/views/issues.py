@@ -7,7 +7,8 @@ from django import forms as django_forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.db.models import F
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
@@ -18,9 +19,20 @@ from audit.services import audit_record
 from labels.selectors import label_list
 from milestones.selectors import milestone_list
 from mktgops_portal.errors import PortalError
+from mktgops_portal.uploads import upload_refusal
 from requests_app import policy, selectors, services
+from requests_app.errors import CollabErrorCode
 from requests_app.filters import IssueFilter
-from requests_app.forms import CommentForm, MoveForm, ReopenForm, TriageForm
+from requests_app.forms import (
+    CommentForm,
+    DuplicateForm,
+    IssueEditForm,
+    LinkForm,
+    MoveForm,
+    ReopenForm,
+    TriageForm,
+    files_read,
+)
 from requests_app.list_import import list_import_for_download
 from requests_app.markdown import markdown_to_html
 from requests_app.models import ChecklistItem, RequestType, Stage
@@ -34,6 +46,7 @@ SORTS = {
     "weight": "weight",
     "created": "created_at",
     "updated": "updated_at",
+    "needed_by": "needed_by",
 }
 DEFAULT_SORT = "-created"
 
@@ -44,6 +57,10 @@ def _ordering(sort: str) -> tuple[str, list[str]]:
         sort, key = DEFAULT_SORT, DEFAULT_SORT.lstrip("-")
     field = SORTS[key]
     desc = sort.startswith("-")
+    if key == "needed_by":
+        # Issues without a date come last either way: soonest first is what "sort by due date" means.
+        expr = F(field).desc(nulls_last=True) if desc else F(field).asc(nulls_last=True)
+        return sort, [expr, "-pk" if desc else "pk"]
     return sort, [f"-{field}" if desc else field, "-pk" if desc else "pk"]
 
 
@@ -75,6 +92,7 @@ def issue_list(request):
             "sort": sort,
             "stages": Stage.choices,
             "request_types": RequestType.choices,
+            "due_choices": selectors.DUE_CHOICES,
             "labels": label_list(),
             "milestones": milestone_list(),
             "assignees": selectors.mktgops_members(),
@@ -85,6 +103,7 @@ def issue_list(request):
                 "assignee": request.GET.get("assignee", ""),
                 "milestone": request.GET.get("milestone", ""),
                 "confidential": request.GET.get("confidential", ""),
+                "due": request.GET.get("due", ""),
                 "q": request.GET.get("q", ""),
             },
         },
@@ -113,13 +132,20 @@ def _render_detail(
 ):
     perms = policy.issue_permissions(request.user, issue)
     options = policy.issue_move_options(request.user, issue)
+    can_edit = policy.issue_can_edit(request.user, issue)
+    can_link = policy.issue_can_link(request.user, issue)
     context = {
         "issue": issue,
         "perms": perms,
         "description_html": markdown_to_html(issue.description),
-        "timeline": selectors.issue_timeline(issue),
+        "timeline": selectors.issue_timeline(issue, request.user),
         "checklist": list(ChecklistItem.objects.filter(issue=issue).select_related("done_by")),
-        "attachments": list(issue.attachments.all()),
+        "attachments": selectors.issue_files(issue),
+        "links": selectors.issue_links_for(request.user, issue),
+        "can_edit": can_edit,
+        "can_link": can_link,
+        "link_form": LinkForm() if can_link else None,
+        "duplicate_form": DuplicateForm() if can_link and issue.closed_at is None else None,
         "labels": list(issue.labels.all()),
         "epic": selectors.issue_epic_for_user(request.user, issue),
         "comment_form": CommentForm(),
@@ -134,6 +160,10 @@ def _render_detail(
     return render(request, "requests_app/issue_detail.html", context, status=status)
 
 
+def _edit_form(user, issue, data=None) -> IssueEditForm:
+    return IssueEditForm(data, issue=issue, can_unset_confidential=policy.issue_can_make_public(user, issue))
+
+
 @login_required
 def issue_detail(request, pk):
     return _render_detail(request, _issue_or_404(request.user, pk))
@@ -143,9 +173,14 @@ def issue_detail(request, pk):
 class Action:
     """One button or form on the issue page: who may use it, its form, and the service it calls."""
 
-    permission: str  # an IssuePermissions attribute
+    permission: str  # an IssuePermissions attribute, or the name of a `policy` function of (user, issue)
     form_name: str  # the template's name for its form, so a refusal re-renders what was typed
     done: str  # the success message
+
+    def allowed(self, user, issue, perms) -> bool:
+        if self.permission.startswith("issue_can_"):
+            return getattr(policy, self.permission)(user, issue)
+        return getattr(perms, self.permission)
 
 
 ACTIONS = {
@@ -156,12 +191,22 @@ ACTIONS = {
     "close": Action("can_close", "", "Closed."),
     "reopen": Action("can_reopen", "reopen_form", "Reopened."),
     "promote": Action("can_promote", "", "Promoted to an epic."),
+    "link": Action("issue_can_link", "link_form", "Linked."),
+    "unlink": Action("issue_can_link", "", "Link removed."),
+    "duplicate": Action("issue_can_link", "duplicate_form", "Closed as a duplicate."),
 }
 
 
 def _bind(request, issue, perms, name: str):
     if name == "comment":
-        return CommentForm(request.POST)
+        form = CommentForm(request.POST, request.FILES)
+        if refusal := upload_refusal(request):  # stopped at the size limit while it arrived
+            form.add_error("attachments", refusal)
+        return form
+    if name == "link":
+        return LinkForm(request.POST)
+    if name == "duplicate":
+        return DuplicateForm(request.POST)
     if name == "move":
         return MoveForm(request.POST, options=policy.issue_move_options(request.user, issue))
     if name == "triage":
@@ -174,7 +219,18 @@ def _bind(request, issue, perms, name: str):
 def _run(request, issue, name: str, data: dict):
     user = request.user
     if name == "comment":
-        services.comment_create(issue=issue, author=user, body=data["body"])
+        comment = services.comment_create(
+            issue=issue, author=user, body=data["body"], files=files_read(data.get("attachments"))
+        )
+        return comment
+    elif name == "link":
+        services.issue_link_create(issue_id=issue.pk, other_id=data["other"], kind=data["kind"], by=user)
+    elif name == "unlink":
+        link_id = request.POST.get("link", "")
+        services.issue_link_delete(issue_id=issue.pk, link_id=int(link_id) if link_id.isdigit() else 0, by=user)
+    elif name == "duplicate":
+        services.issue_close_as_duplicate(issue_id=issue.pk, original_id=data["original"], by=user)
+        return f"Closed as a duplicate of #{data['original']}; its requester is told."
     elif name == "move":
         services.issue_move(
             issue_id=issue.pk,
@@ -220,7 +276,15 @@ def issue_action(request, pk, action):
             services.issue_reopen(issue=issue, by=request.user, reason=request.POST.get("reason", ""))
         except PortalError as exc:
             return _render_detail(request, issue, error=exc.message, error_action=action, status=exc.status)
-    if not getattr(perms, spec.permission):
+    if not spec.allowed(request.user, issue, perms):
+        if spec.permission.startswith("issue_can_"):
+            return _render_detail(
+                request,
+                issue,
+                status=403,
+                error_action=action,
+                error="You can't do that on this issue: the page shows what you can do.",
+            )
         refusal = policy.issue_action_refusal(request.user, issue, action)
         response = _render_detail(request, issue, status=refusal.status, error_action=action, error=refusal.message)
         response["X-Error-Code"] = refusal.code
@@ -234,14 +298,71 @@ def issue_action(request, pk, action):
     except PortalError as exc:
         # The service's refusal with its own status (403, 409, 400); its code rides along for scripts and tests.
         issue = _issue_or_404(request.user, pk)  # the refused change may have been half-applied in memory
-        response = _render_detail(
-            request, issue, bound=bound, error=exc.message, error_action=action, status=exc.status
-        )
+        if spec.form_name and FIELD_OF_CODE.get(exc.code) in form.fields:
+            # Said on its field, next to what was typed.
+            form.add_error(FIELD_OF_CODE[exc.code], exc.message)
+            response = _render_detail(request, issue, bound=bound, error_action=action, status=exc.status)
+        else:
+            response = _render_detail(
+                request, issue, bound=bound, error=exc.message, error_action=action, status=exc.status
+            )
         response["X-Error-Code"] = exc.code
         return response
+    if action == "comment":
+        messages.success(request, spec.done)
+        return redirect(f"{issue.get_absolute_url()}#comment-{message.pk}")
     messages.success(request, message or spec.done)
-    anchor = "#timeline" if action == "comment" else ""
+    anchor = {"link": "#links", "unlink": "#links"}.get(action, "")
     return redirect(f"{issue.get_absolute_url()}{anchor}")
+
+
+# A refusal with one of these codes is said on that field of the form, next to what was typed.
+FIELD_OF_CODE = {
+    CollabErrorCode.PAST_DATE: "needed_by",
+    CollabErrorCode.EMPTY_TITLE: "title",
+    CollabErrorCode.CONFIDENTIAL_ONLY_ON: "confidential",
+    CollabErrorCode.FILE_TYPE: "attachments",
+    CollabErrorCode.FILE_TOO_LARGE: "attachments",
+    CollabErrorCode.TOO_MANY_FILES: "attachments",
+    CollabErrorCode.IMAGE_BROKEN: "attachments",
+    CollabErrorCode.LINK_SELF: "other",
+    CollabErrorCode.LINK_EXISTS: "other",
+}
+
+
+@login_required
+def issue_edit(request, pk):
+    """Edit what was filed: the requester in 00/01, MktgOps any time (policy.issue_can_edit). The form keeps what
+    was typed on a refusal; the previous text goes to the timeline."""
+    issue = _issue_or_404(request.user, pk)
+    if not policy.issue_can_edit(request.user, issue):
+        return _render_detail(
+            request,
+            issue,
+            status=403,
+            error_action="edit",
+            error="You can't edit this request any more: requesters edit in 00 and 01. Comment instead.",
+        )
+    form = _edit_form(request.user, issue, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.issue_edit(
+                issue_id=issue.pk,
+                by=request.user,
+                title=data["title"],
+                description=data["description"],
+                needed_by=data["needed_by"],
+                confidential=data["confidential"],
+            )
+        except PortalError as exc:
+            field = FIELD_OF_CODE.get(exc.code)
+            form.add_error(field if field in form.fields else None, exc.message)
+        else:
+            messages.success(request, "Saved; the previous version is on the timeline.")
+            return redirect(f"{issue.get_absolute_url()}#timeline")
+    status = 400 if form.errors else 200
+    return render(request, "requests_app/issue_edit.html", {"issue": issue, "edit_form": form}, status=status)
 
 
 @login_required
@@ -260,20 +381,38 @@ def checklist_item_toggle(request, pk, item_pk):
 
 @login_required
 def attachment_download(request, pk, attachment_pk):
+    """A file of an issue, to those who may see the issue (others get 404, as for a missing file).
+
+    Images are shown inline (the thumbnails) with their checked type; everything else downloads. Nothing is
+    ever run: the response forbids scripts and sniffing whatever the file holds.
+    """
     attachment = selectors.attachment_get_for_user(request.user, pk, attachment_pk)
     if attachment is None:
         raise Http404("No such file is visible to you.")
-    with attachment.file.open("rb") as stored:
-        content = list_import_for_download(stored.read())
-    audit_record(
-        kind=AuditKind.ATTACHMENT_DOWNLOADED,
-        user=request.user,
-        target_type="attachment",
-        target_id=attachment.pk,
-        data={"issue": attachment.issue_id},
-    )
-    response = HttpResponse(content, content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = content_disposition_header(True, attachment.original_name)
+    inline = attachment.is_image and request.GET.get("download") != "1"
+    content_type = attachment.content_type
+    if content_type == "text/csv":
+        # Formula cells neutralised, as in every CSV the portal serves (issue 12; the exports' rule).
+        with attachment.file.open("rb") as stored:
+            response = HttpResponse(list_import_for_download(stored.read()), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = content_disposition_header(True, attachment.original_name)
+    else:
+        response = FileResponse(
+            attachment.file.open("rb"),
+            as_attachment=not inline,
+            filename=attachment.original_name,
+            content_type=content_type,
+        )
+    if not inline:  # a download, not a thumbnail on the issue page
+        audit_record(
+            kind=AuditKind.ATTACHMENT_DOWNLOADED,
+            user=request.user,
+            target_type="attachment",
+            target_id=attachment.pk,
+            data={"issue": attachment.issue_id},
+        )
     # Personal data: never kept by a shared cache or the browser's disk cache.
     response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox"
     return response

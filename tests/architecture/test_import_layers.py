@@ -30,9 +30,11 @@ LAYERS: dict[str, int] = {
     "milestones": 2,
     # Issues: Issue, its FSM, policy, events, services, selectors, the issue pages, board and intake.
     "requests_app": 3,
-    # Above issues: the Sales Systems queue, the rollover with its reports.
+    # Above issues: the Sales Systems queue, the rollover with its reports, notifications (they listen to the
+    # issues' signals).
     "sales_systems": 4,
     "rollover": 4,
+    "notifications": 4,
     # The project's wiring: settings, URLs, the API's error handler, Celery, the demo data, health.
     "mktgops_portal": 9,
 }

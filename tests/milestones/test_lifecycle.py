@@ -12,18 +12,19 @@ from django.apps import apps as django_apps
 from django.utils import timezone
 
 from milestones.errors import MilestoneErrorCode
-from milestones.models import Milestone, MilestoneEvent, MilestoneState, Rollover, RolloverStatus
+from milestones.models import Milestone, MilestoneEvent, MilestoneState
 from milestones.services import (
     MilestoneError,
     milestone_close,
     milestone_record_handbook_mr,
     milestone_reopen,
-    milestone_rollover,
     milestones_catch_up,
     milestones_ensure_ahead,
 )
 from mktgops_portal.errors import Forbidden, Invalid, PortalError
 from requests_app.services import issue_update
+from rollover.models import Rollover, RolloverStatus
+from rollover.services import milestone_rollover
 from tests import factories as f
 from tests.milestones.rollover_data import ended_milestone_with_every_stage
 

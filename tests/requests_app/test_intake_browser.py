@@ -75,5 +75,7 @@ def test_requester_files_fixes_a_refused_csv_finds_it_and_gets_mail_when_an_ic_m
 
     issue.refresh_from_db()
     assert issue.stage == Stage.NEEDS_INFO
-    assert [m.to for m in mail.outbox] == [["rae@example.com"]]
-    assert "Did they opt in at the booth?" in mail.outbox[0].body
+    # Rae hears of the comment on her request and of the question (issue 13), nobody else of either.
+    assert [m.to for m in mail.outbox] == [["rae@example.com"], ["rae@example.com"]]
+    assert "Looking at it." in mail.outbox[0].body
+    assert "Did they opt in at the booth?" in mail.outbox[1].body

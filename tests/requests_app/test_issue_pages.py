@@ -186,8 +186,10 @@ def test_comment_is_added_to_the_timeline(client, requester_user):
     client.force_login(requester_user)
     response = client.post(f"/issues/{issue.pk}/comment/", {"body": "Any news?"})
     assert response.status_code == 302
-    assert response["Location"] == f"/issues/{issue.pk}/#timeline"
-    assert Comment.objects.get(issue=issue).body == "Any news?"
+    comment = Comment.objects.get(issue=issue)
+    assert comment.body == "Any news?"
+    # Straight to the new comment (its element's id), as notifications link to it.
+    assert response["Location"] == f"/issues/{issue.pk}/#comment-{comment.pk}"
 
 
 def test_empty_comment_re_renders_with_its_error(client, requester_user):
@@ -440,9 +442,10 @@ def test_page_runs_a_constant_number_of_queries(client, ic_user, taxonomy, djang
         IssueTransition.objects.create(issue=issue, by=ic_user, from_stage="00", to_stage="02")
     client.force_login(ic_user)
     client.get(f"/issues/{issue.pk}/")
-    # session, user, groups, issue, labels, 3 timeline, checklist, attachments, pickers (assignee, milestone,
-    # business owner, labels) and the milestone the issue is in
-    with django_assert_num_queries(14):
+    # session, user, groups, issue, labels, 3 timeline + the comments' files, checklist, the request's files,
+    # links, whether the viewer watches, pickers (assignee, milestone, business owner, labels) and the
+    # milestone the issue is in
+    with django_assert_num_queries(17):
         response = client.get(f"/issues/{issue.pk}/")
     assert len(response.context["timeline"]) == 3 * count
 

@@ -9,7 +9,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('requests_app', '0007_milestone_membership_moves_here'),
+        ('requests_app', '0008_working_together_needed_by_links_revisions_attachments'),
     ]
 
     operations = [
