@@ -15,6 +15,8 @@ class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     serializer_class = NotificationSerializer
     filterset_class = None
     filter_backends = []
+    # Answered as a plain list of the newest API_LIMIT (below), so the schema must not declare a page object.
+    pagination_class = None
 
     def get_queryset(self):
         unread = self.request.query_params.get("unread") in ("1", "true")

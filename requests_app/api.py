@@ -108,7 +108,7 @@ class IssueViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         request=IssueLinkCreateSerializer,
         responses={200: IssueLinkSerializer(many=True), 201: IssueLinkSerializer(many=True)},
     )
-    @action(detail=True, methods=["get", "post"])
+    @action(detail=True, methods=["get", "post"], pagination_class=None)  # a plain list, as answered
     def links(self, request, pk=None):
         """The issue's links both ways (hidden ends masked); POST {"kind", "issue"} links it (MktgOps)."""
         issue = self.get_object()
