@@ -19,6 +19,7 @@ urlpatterns = [
     path("changelog/", include("requests_app.urls_changelog")),
     path("slack/", include("slack_messages.urls")),
     path("board/", include("requests_app.urls_board")),
+    path("import/gitlab/", include("gitlab_import.urls")),
 ]
 
 handler404 = "mktgops_portal.error_pages.page_not_found"

@@ -16,7 +16,6 @@ from urllib.parse import parse_qs
 
 import jsonschema
 import pytest
-from django.conf import settings
 
 SPEC_NAME = "slack_web_openapi_v2_without_examples.json"
 
