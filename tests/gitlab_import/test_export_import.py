@@ -237,10 +237,14 @@ def test_a_changed_issue_is_updated_not_duplicated_and_stays_confidential(tmp_pa
     from tests.gitlab_import import conftest as c
 
     lines = c.team_issues()
-    two = c.issue(402, 2, "Upload the attendee list (done)", author_id=c.CAROL, confidential=False,
-                  label_links=[c.eb.label_link(9, 402, c.L_IN_PROGRESS)],
-                  notes=[c.eb.note(13, 402, c.CAROL, "The list has e-mail addresses in it.", "2025-03-10T09:00:00.000Z"),
-                         c.eb.note(14, 402, c.BOB, "Imported into Marketo.", "2025-03-12T09:00:00.000Z")])  # fmt: skip
+    notes = [
+        c.eb.note(13, 402, c.CAROL, "The list has e-mail addresses in it.", "2025-03-10T09:00:00.000Z"),
+        c.eb.note(14, 402, c.BOB, "Imported into Marketo.", "2025-03-12T09:00:00.000Z"),
+    ]
+    two = c.issue(
+        402, 2, "Upload the attendee list (done)", author_id=c.CAROL, confidential=False,
+        label_links=[c.eb.label_link(9, 402, c.L_IN_PROGRESS)], notes=notes,
+    )  # fmt: skip
     lines[1] = c.eb.dumps(two)
     changed = write_team_export(tmp_path / "again.tar.gz", lines)
 
