@@ -665,10 +665,11 @@ PROGRESS_EVERY_SECONDS = 1.0
 def import_run_execute(*, run_id: int) -> ImportRun:
     """Run a recorded import (the task calls this): progress on the run row as it goes, the summary at the end.
 
-    A finished run is left as it is (a redelivered task does not import twice).
+    A finished run is left as it is. A run left "running" by a worker that died is run again when its task is
+    redelivered: the import is idempotent, so what the first worker wrote is found unchanged.
     """
     run = ImportRun.objects.get(pk=run_id)
-    if run.is_finished or run.status == RunStatus.RUNNING:
+    if run.is_finished:
         return run
     ImportRun.objects.filter(pk=run.pk).update(status=RunStatus.RUNNING, started_at=timezone.now())
     last = [0.0]
