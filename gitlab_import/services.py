@@ -330,23 +330,28 @@ class Importer:
             "created_at": record.created_at,
         }
         issue, changed = issue_import_upsert(issue=link.issue if link else None, values=values)
-        outcome = "created" if changed == ["created"] else ("updated" if changed else "unchanged")
+        new = changed == ["created"]
+        outcome = "created" if new else ("updated" if changed else "unchanged")
         reason = f"Imported from GitLab {ref}: " + (f"label {stage_label}" if stage_label else "no stage label")
-        transition = issue_stage_import(issue=issue, stage=stage, at=stage_at, reason=reason, blocked_from=blocked_from)
+        transition = issue_stage_import(
+            issue=issue, stage=stage, at=stage_at, reason=reason, blocked_from=blocked_from, new=new
+        )
         if transition is not None:
             self.summary.count("stage transitions", "created")
             outcome = "updated" if outcome == "unchanged" else outcome
-        if labels_import_set(issue=issue, labels=[self._label(name) for name in kept]):
+        if labels_import_set(issue=issue, labels=[self._label(name) for name in kept], new=new):
             outcome = "updated" if outcome == "unchanged" else outcome
         if link is None:
             link = ImportedIssue.objects.create(
-                source=self.instance, project=self.project, iid=record.iid, issue=issue, web_url=record.web_url[:500]
-            )
-        link.digest, link.imported_at = digest, timezone.now()
-        link.save(update_fields=["digest", "imported_at"])
-        if self._history(record, link, issue, assignees, ref) and outcome == "unchanged":
+                source=self.instance, project=self.project, iid=record.iid, issue=issue, web_url=record.web_url[:500],
+                digest=digest,
+            )  # fmt: skip
+        else:
+            link.digest, link.imported_at = digest, timezone.now()
+            link.save(update_fields=["digest", "imported_at"])
+        if self._history(record, link, issue, assignees, ref, new=new) and outcome == "unchanged":
             outcome = "updated"
-        if milestone_history_import(issue_id=issue.pk, **self._stays(record, issue, ref)):
+        if milestone_history_import(issue_id=issue.pk, new=new, **self._stays(record, issue, ref)):
             self.summary.count("milestone histories", "updated" if outcome != "created" else "created")
             outcome = "updated" if outcome == "unchanged" else outcome
         return outcome
@@ -422,9 +427,9 @@ class Importer:
             kept.append(rows[-1][2])
         return plain + kept
 
-    def _history(self, record: SourceIssue, link: ImportedIssue, issue, assignees: list, ref: str) -> bool:
+    def _history(self, record: SourceIssue, link: ImportedIssue, issue, assignees: list, ref: str, new: bool) -> bool:
         """Notes → comments, system notes and label events → timeline events; each once (by its source id)."""
-        have = set(link.records.values_list("kind", "external_id"))
+        have = set() if new else set(link.records.values_list("kind", "external_id"))
         comments, events, keys = [], [], []
         for note in record.notes:
             kind = RecordKind.SYSTEM_NOTE if note.system else RecordKind.NOTE

@@ -219,7 +219,7 @@ def label_import_get_or_create(*, name: str, color: str = "", description: str =
 
 
 @transaction.atomic
-def labels_import_set(*, issue, labels: list[Label]) -> bool:
+def labels_import_set(*, issue, labels: list[Label], new: bool = False) -> bool:
     """Make an imported issue's labels exactly `labels`; returns whether they changed.
 
     One label per scope and no stage labels (`_check_attachable`, LabelError otherwise): the importer
@@ -228,9 +228,12 @@ def labels_import_set(*, issue, labels: list[Label]) -> bool:
     own label history.
     """
     _check_attachable(labels)
+    if new:  # just created: nothing to compare with
+        if labels:
+            issue.labels.add(*labels)
+        return bool(labels)
     have = set(issue.labels.values_list("pk", flat=True))
-    want = {lbl.pk for lbl in labels}
-    if have == want:
+    if have == {lbl.pk for lbl in labels}:
         return False
     issue.labels.set(labels)
     return True

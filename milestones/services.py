@@ -468,30 +468,36 @@ def milestone_import_upsert(
     return milestone, outcome
 
 
-def milestone_history_import(*, issue_id: int, stays: list[dict], rollovers: list[dict]) -> bool:
+def milestone_history_import(*, issue_id: int, stays: list[dict], rollovers: list[dict], new: bool = False) -> bool:
     """Make `issue_id`'s milestone history exactly `stays` ({milestone_id, entered_at, entered_how, left_at,
     left_how}) and its imported rollover records `rollovers` ({from_id, to_id, at, stage, assignee_id,
     confidential}). Returns whether anything changed; the same history twice writes nothing.
 
     A rollover record belongs to the source milestone's Rollover (one per milestone, made by
     `milestone_import_upsert` for ended ones, or here); the report counts chronic issues from them.
+    `new`: the issue was just created, so it has no history to compare with.
     """
     from milestones.models import MilestoneMembership
 
     fields = ("milestone_id", "entered_at", "entered_how", "left_at", "left_how")
-    current = list(MilestoneMembership.objects.filter(issue_id=issue_id).order_by("entered_at", "pk").values(*fields))
     wanted = [{name: stay.get(name) or ("" if name == "left_how" else None) for name in fields} for stay in stays]
-    have_rolls = set(
-        RolloverEntry.objects.filter(issue_id=issue_id).values_list("from_milestone_id", "to_milestone_id")
-    )
-    want_rolls = {(r["from_id"], r["to_id"]) for r in rollovers}
-    if current == wanted and have_rolls == want_rolls:
+    if not new:
+        current = list(
+            MilestoneMembership.objects.filter(issue_id=issue_id).order_by("entered_at", "pk").values(*fields)
+        )
+        have_rolls = set(
+            RolloverEntry.objects.filter(issue_id=issue_id).values_list("from_milestone_id", "to_milestone_id")
+        )
+        if current == wanted and have_rolls == {(r["from_id"], r["to_id"]) for r in rollovers}:
+            return False
+        MilestoneMembership.objects.filter(issue_id=issue_id).delete()
+        # Imported rollover records (their Rollover has no Slack channel) that the source no longer has.
+        RolloverEntry.objects.filter(issue_id=issue_id, rollover__channel="").exclude(
+            rollover__milestone_id__in=[r["from_id"] for r in rollovers]
+        ).delete()
+    if new and not wanted and not rollovers:
         return False
-    MilestoneMembership.objects.filter(issue_id=issue_id).delete()
     MilestoneMembership.objects.bulk_create([MilestoneMembership(issue_id=issue_id, **stay) for stay in wanted])
-    RolloverEntry.objects.filter(issue_id=issue_id).exclude(
-        rollover__milestone_id__in=[r["from_id"] for r in rollovers]
-    ).filter(rollover__channel="").delete()
     for r in rollovers:
         rollover, _ = Rollover.objects.get_or_create(
             milestone_id=r["from_id"],

@@ -597,18 +597,19 @@ def issue_import_upsert(*, issue: Issue | None, values: dict) -> tuple[Issue, li
 
 
 def issue_stage_import(
-    *, issue: Issue, stage: str, at, reason: str, blocked_from: str = "", by=None
+    *, issue: Issue, stage: str, at, reason: str, blocked_from: str = "", by=None, new: bool | None = None
 ) -> IssueTransition | None:
     """Put `issue` in `stage` through its `imported` transition and log it (imported=True) at `at`.
 
     Returns the logged transition; None when the issue already is in `stage` (a re-import changes nothing),
     except for a new issue, whose first imported transition is always logged so its history says where it
-    came from. `blocked_from` is where a Blocked issue returns to (Triage when the source does not say).
+    came from. `new` says whether the issue was just created (None: look at its log). `blocked_from` is where
+    a Blocked issue returns to (Triage when the source does not say).
     Raises IssueError for a stage the portal does not have.
     """
     if stage not in Stage.values:
         raise IssueError(f"Unknown stage {stage!r}; stages are {', '.join(Stage.values)}.")
-    first = not issue.transitions.exists()
+    first = not issue.transitions.exists() if new is None else new
     if issue.stage == stage and not first:
         return None
     from_stage = issue.stage
