@@ -1,12 +1,12 @@
 """Benchmark: importing a GitLab export of 10,000 generated issues (time and memory).
 
 Runs in a throwaway database (Django's test database for DATABASE_URL, created and dropped here). The export
-is generated first (tests/gitlab_import/export_builder.py, GitLab's NDJSON layout); then it is imported
-three times:
-  1. a first import, timed, with the process's peak RSS before and after (resource.getrusage);
-  2. the same file again (every issue unchanged: the re-run path), timed;
-  3. a dry run under tracemalloc, whose peak shows that memory does not grow with the number of issues
-     (the file is read line by line; one issue is in memory at a time).
+is generated first (tests/gitlab_import/export_builder.py, GitLab's NDJSON layout); then:
+  1. the whole file is read through ExportFile under tracemalloc: its peak shows the reader streams (one
+     issue in memory at a time, whatever the number of issues);
+  2. a first import, timed, with the process's peak RSS before and after (resource.getrusage: the import
+     as a whole, the ORM included, must not grow with the file either);
+  3. the same file again (every issue unchanged: the re-run path), timed.
 
     python benchmarks/gitlab_import.py [--issues 10000]
 """
@@ -53,6 +53,12 @@ def run_gitlab_import_bench(n: int = 10_000, report=print) -> dict:
         path = write_generated_export(Path(tmp) / "generated.tar.gz", n)
         size_mb = path.stat().st_size / 1e6
         try:
+            tracemalloc.start()
+            with ExportFile(path) as export:
+                export.members()
+                read = sum(1 for _ in export.issues())
+            _, peak = tracemalloc.get_traced_memory()
+            tracemalloc.stop()
             rss_before = _rss_mb()
             started = time.perf_counter()
             first = gitlab_import(reader=ExportFile(path), instance="bench.example.com")
@@ -63,10 +69,6 @@ def run_gitlab_import_bench(n: int = 10_000, report=print) -> dict:
             again = gitlab_import(reader=ExportFile(path), instance="bench.example.com")
             again_seconds = time.perf_counter() - started
 
-            tracemalloc.start()
-            dry = gitlab_import(reader=ExportFile(path), instance="bench-dry.example.com", dry_run=True)
-            _, peak = tracemalloc.get_traced_memory()
-            tracemalloc.stop()
             result = {
                 "vendor": connection.vendor,
                 "issues": Issue.objects.count(),
@@ -75,8 +77,8 @@ def run_gitlab_import_bench(n: int = 10_000, report=print) -> dict:
                 "first_created": first.counts.get("issues", {}).get("created", 0),
                 "again_seconds": round(again_seconds, 1),
                 "again_unchanged": again.counts.get("issues", {}).get("unchanged", 0),
-                "dry_would_create": dry.counts.get("issues", {}).get("created", 0),
-                "dry_peak_mb": round(peak / 1e6, 1),
+                "read": read,
+                "read_peak_mb": round(peak / 1e6, 1),
                 "rss_before_mb": round(rss_before, 1),
                 "rss_after_mb": round(rss_after, 1),
             }
@@ -84,12 +86,15 @@ def run_gitlab_import_bench(n: int = 10_000, report=print) -> dict:
             connection.creation.destroy_test_db(old_name, verbosity=0)
             teardown_test_environment()
     result["within_time"] = result["first_seconds"] <= TARGET_SECONDS_PER_1000 * n / 1000
-    result["within_memory"] = result["dry_peak_mb"] <= TARGET_PEAK_MB
+    result["within_memory"] = (
+        result["read_peak_mb"] <= TARGET_PEAK_MB and result["rss_after_mb"] - result["rss_before_mb"] <= TARGET_PEAK_MB
+    )
     report(
         f"GitLab import of {n:,} issues ({result['export_mb']} MB export) on {result['vendor']}: first import "
         f"{result['first_seconds']}s ({result['first_created']} created), again {result['again_seconds']}s "
-        f"({result['again_unchanged']} unchanged); dry run peak {result['dry_peak_mb']} MB traced "
-        f"(target <= {TARGET_PEAK_MB:g} MB); process peak RSS {result['rss_before_mb']} -> {result['rss_after_mb']} MB"
+        f"({result['again_unchanged']} unchanged); reading the file: peak {result['read_peak_mb']} MB traced; "
+        f"process peak RSS {result['rss_before_mb']} -> {result['rss_after_mb']} MB over the import "
+        f"(targets: <= {TARGET_SECONDS_PER_1000:g} s per 1,000 issues, <= {TARGET_PEAK_MB:g} MB)"
     )
     return result
 
