@@ -57,6 +57,9 @@ def test_a_manager_imports_an_export_file_and_finds_the_issues_on_the_board(
     assert issue.stage == Stage.IN_PROGRESS
     detail = client.get(issue.get_absolute_url()).content.decode()
     assert "The program template is ready for review." in detail
+    assert "<strong>Imported</strong> in" in detail  # the imported transition, with the label that said so
+    assert "Imported from GitLab marketing-operations#1: label MktgOps::04: In Progress" in detail
+    assert "Apr 20, 2025" in detail  # the due date kept from GitLab
     report = client.get(reverse("milestone-report", args=[Milestone.objects.get(title="Sprint 2025-03-03").pk]))
     assert "Marketo webinar program for Q2" in report.content.decode()
 
