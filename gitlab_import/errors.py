@@ -10,4 +10,3 @@ class ImportErrorCode(StrEnum):
     NO_TOKEN = "no_token"  # noqa: S105 - a code, not a secret
     API_UNAVAILABLE = "gitlab_unavailable"
     NOT_MANAGER = "import_managers_only"
-    RUN_NOT_FOUND = "import_run_not_found"

@@ -13,7 +13,6 @@ whatever the size of the project. A line that is not JSON, or lacks what an issu
 `BadInput` naming the file and line; the rest of the file is still read.
 """
 
-import io
 import json
 import tarfile
 from collections.abc import Iterator
@@ -41,6 +40,7 @@ FILES = {
     "issues": f"{TREE}/issues.ndjson",
 }
 PROJECT_JSON_MAX_BYTES = 10 * 1024 * 1024
+MAX_LINE_BYTES = 32 * 1024 * 1024
 
 
 class ExportFileError(Exception):
@@ -92,8 +92,15 @@ class ExportFile:
         info = self._members.get(name)
         if info is None:
             return
-        stream = io.TextIOWrapper(self._tar.extractfile(info), encoding="utf-8", errors="replace")
-        for number_, line in enumerate(stream, start=1):
+        stream = self._tar.extractfile(info)
+        for number_, raw in enumerate(iter(lambda: stream.readline(MAX_LINE_BYTES + 1), b""), start=1):
+            if len(raw) > MAX_LINE_BYTES and not raw.endswith(b"\n"):
+                # One record this large is not an issue a person wrote: skip it without holding it.
+                while (rest := stream.readline(MAX_LINE_BYTES)) and not rest.endswith(b"\n"):
+                    pass
+                self.bad.append(BadInput(name, number_, f"longer than {MAX_LINE_BYTES // 2**20} MB"))
+                continue
+            line = raw.decode("utf-8", errors="replace")
             if not line.strip():
                 continue
             try:

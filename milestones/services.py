@@ -456,14 +456,13 @@ def milestone_import_upsert(
             milestone.save(update_fields=changed)
             outcome = "updated"
     if milestone.due_date < (today or timezone.localdate()):
+        # It rolled over in GitLab the day after it ended (as far as anyone can tell now).
+        after = timezone.make_aware(
+            datetime.datetime.combine(milestone.due_date + datetime.timedelta(days=1), datetime.time.min)
+        )
         Rollover.objects.get_or_create(
             milestone=milestone,
-            defaults={
-                "status": RolloverStatus.DONE,
-                "channel": "",
-                "moved_at": timezone.now(),
-                "finished_at": timezone.now(),
-            },
+            defaults={"status": RolloverStatus.DONE, "channel": "", "moved_at": after, "finished_at": after},
         )
     return milestone, outcome
 

@@ -347,3 +347,18 @@ def test_one_failing_issue_loses_nothing_else(team_export, monkeypatch):
     assert Issue.objects.count() == 3
     assert not Issue.objects.filter(title="Fix the lead routing rule").exists()  # rolled back whole
     assert any("marketing-operations#3: RuntimeError: disk full" in s for s in summary.skipped)
+
+
+def test_a_line_too_long_to_be_an_issue_is_skipped_without_holding_it(tmp_path, monkeypatch):
+    from gitlab_import import export_file
+    from tests.gitlab_import import conftest as c
+
+    monkeypatch.setattr(export_file, "MAX_LINE_BYTES", 16_384)
+    lines = c.team_issues()[:2]
+    lines.insert(1, '{"iid": 9, "title": "' + "x" * 40_000 + '"}')
+    path = write_team_export(tmp_path / "long.tar.gz", lines)
+
+    summary = run_import(path)
+
+    assert summary.counts["issues"] == {"created": 2}
+    assert any(s.startswith("tree/project/issues.ndjson:2: longer than") for s in summary.skipped)
