@@ -9,6 +9,7 @@ resource_milestone_events); those the importer ignores are left out.
 import io
 import json
 import tarfile
+import tempfile
 from pathlib import Path
 
 
@@ -86,7 +87,6 @@ def write_export(
         "tree/project/labels.ndjson": "".join(dumps(x) + "\n" for x in labels),
         "tree/project/milestones.ndjson": "".join(dumps(x) + "\n" for x in milestones),
         "tree/project/project_members.ndjson": "".join(dumps(x) + "\n" for x in members),
-        "tree/project/issues.ndjson": "".join(line + "\n" for line in issue_lines),
     }
     with tarfile.open(path, "w:gz") as tar:
         for name, text in files.items():
@@ -95,6 +95,15 @@ def write_export(
             info.size = len(data)
             info.mtime = 1735689600
             tar.addfile(info, io.BytesIO(data))
+        # The issues line by line through a spooled file: a large generated export is never one string in memory.
+        with tempfile.TemporaryFile() as issues:
+            for line in issue_lines:
+                issues.write(line.encode() + b"\n")
+            info = tarfile.TarInfo("tree/project/issues.ndjson")
+            info.size = issues.tell()
+            info.mtime = 1735689600
+            issues.seek(0)
+            tar.addfile(info, issues)
     return path
 
 
