@@ -152,7 +152,9 @@ class Importer:
         self.summary = ImportSummary(dry_run=dry_run)
         self.source_labels: dict = {}
         self.source_milestones: dict[str, SourceMilestone] = {}
-        # Caches hold rows that exist (committed); a dry run never caches what it created and rolled back.
+        # Caches of rows by name. What an issue's transaction created is listed in `created_now` and dropped
+        # from the caches when that transaction rolls back (a failure, or any dry-run issue).
+        self.created_now: list[tuple[dict, str]] = []
         self.users: dict[str, object] = {}
         self.labels: dict[str, object] = {}
         self.milestones: dict[str, Milestone | None] = {}
@@ -204,23 +206,32 @@ class Importer:
         if link is not None and link.digest == digest:  # imported meanwhile by another run
             self.summary.count("issues", "unchanged")
             return
+        self.created_now = []
         try:
             with transaction.atomic():
                 outcome = self._write_issue(record, link, digest, ref)
                 if self.dry_run:
                     raise _DryRun
         except _DryRun:
-            pass
+            self._forget_created()
         except (PortalError, ValueError, KeyError, TypeError) as exc:
+            self._forget_created()
             logger.warning("GitLab import: %s skipped: %s", ref, exc)
             self.summary.skip(f"{ref}: {exc}")
             return
         except Exception as exc:
             # One issue's failure loses nothing else: its transaction is rolled back, the run goes on.
+            self._forget_created()
             logger.exception("GitLab import: %s failed", ref)
             self.summary.skip(f"{ref}: {type(exc).__name__}: {exc}")
             return
         self.summary.count("issues", outcome)
+
+    def _forget_created(self) -> None:
+        """The issue's transaction rolled back: the rows it created are gone, so are their cache entries."""
+        for cache, key in self.created_now:
+            cache.pop(key, None)
+        self.created_now = []
 
     # --- people, labels, milestones -------------------------------------------------------------------
     def _user(self, person: Person | None):
@@ -238,8 +249,7 @@ class Importer:
                 self.would_create.add(("user", person.username))
                 self.summary.count("users", "created")
                 self.summary.decide("user created inactive, without a password", person.username)
-            if self.dry_run:
-                return user
+            self.created_now.append((self.users, person.username))
         self.users[person.username] = user
         return user
 
@@ -256,8 +266,7 @@ class Importer:
                 self.would_create.add(("label", name))
                 self.summary.count("labels", "created")
                 self.summary.decide("unknown label created and marked imported", name)
-            if self.dry_run:
-                return label
+            self.created_now.append((self.labels, name))
         self.labels[name] = label
         return label
 
@@ -311,9 +320,10 @@ class Importer:
         if source is None:
             self.summary.decide("milestone not in the source's list (a group milestone?): left out", title)
             return None
-        milestone, _ = self._milestone_write(source)
-        if not self.dry_run:
-            self.milestones[title] = milestone
+        milestone, outcome = self._milestone_write(source)
+        if outcome == "created":
+            self.created_now.append((self.milestones, title))
+        self.milestones[title] = milestone
         return milestone
 
     # --- one issue -------------------------------------------------------------------------------------

@@ -362,3 +362,31 @@ def test_a_line_too_long_to_be_an_issue_is_skipped_without_holding_it(tmp_path, 
 
     assert summary.counts["issues"] == {"created": 2}
     assert any(s.startswith("tree/project/issues.ndjson:2: longer than") for s in summary.skipped)
+
+
+def test_a_failed_issue_does_not_leave_the_next_ones_pointing_at_rows_it_rolled_back(tmp_path, monkeypatch):
+    from tests.gitlab_import import conftest as c
+
+    # Issue 3 is the first to name dave, and it fails: the user created for it is rolled back with it.
+    lines = [
+        c.eb.dumps(c.issue(403, 3, "Fails", issue_assignees=[{"user_id": 7, "issue_id": 403}])),
+        c.eb.dumps(c.issue(404, 4, "Fine", issue_assignees=[{"user_id": 7, "issue_id": 404}])),
+    ]
+    path = c.eb.write_export(
+        tmp_path / "e.tar.gz", project={"path": "marketing-operations"}, labels=[], milestones=[],
+        members=[c.eb.member(7, "dave")], issue_lines=lines,
+    )  # fmt: skip
+    from requests_app import services as issue_services
+
+    real = issue_services.issue_stage_import
+
+    def failing(*, issue, **kwargs):
+        if issue.title == "Fails":
+            raise RuntimeError("disk full")
+        return real(issue=issue, **kwargs)
+
+    monkeypatch.setattr("gitlab_import.services.issue_stage_import", failing)
+    summary = run_import(path)
+
+    assert summary.counts["issues"] == {"created": 1}
+    assert by_iid(4).assignee.username == "dave"
