@@ -726,6 +726,14 @@ def import_run_execute(*, run_id: int) -> ImportRun:
         )
         run.refresh_from_db()
         return run
+    except Exception as exc:
+        # Not a refusal (the database went away, a bug): the page says so instead of "running" for ever.
+        ImportRun.objects.filter(pk=run.pk).update(
+            status=RunStatus.FAILED,
+            error=f"The import stopped: {type(exc).__name__}: {exc}",
+            finished_at=timezone.now(),
+        )
+        raise
     status = RunStatus.DONE_WITH_SKIPS if summary.skipped_count else RunStatus.DONE
     data = summary.as_dict()
     processed = sum(data["counts"].get("issues", {}).values()) + summary.skipped_count
@@ -735,6 +743,10 @@ def import_run_execute(*, run_id: int) -> ImportRun:
         finished_at=timezone.now(),
         processed=processed,
         total=max(processed, run.total or 0),
+        file="",
     )
+    # The export holds confidential issues: once read to the end it is not kept (upload it again to re-run).
+    if run.file:
+        run.file.delete(save=False)
     run.refresh_from_db()
     return run

@@ -33,7 +33,7 @@ def test_anonymous_is_sent_to_sign_in(client):
 
 
 def test_a_manager_imports_an_export_file_and_finds_the_issues_on_the_board(
-    client, team_export, django_capture_on_commit_callbacks
+    client, team_export, django_capture_on_commit_callbacks, settings
 ):
     manager = factories.manager(username="maya")
     client.force_login(manager)
@@ -46,6 +46,8 @@ def test_a_manager_imports_an_export_file_and_finds_the_issues_on_the_board(
     assert response["Location"] == reverse("gitlab-import-run", args=[run.pk])
     assert run.status == RunStatus.DONE_WITH_SKIPS  # the two bad lines
     assert (run.processed, run.total) == (6, 6)
+    assert not run.file  # the export (confidential issues in it) is not kept once read
+    assert not list((settings.PRIVATE_MEDIA_ROOT / "gitlab-imports").iterdir())
     page = client.get(response["Location"]).content.decode()
     assert "tree/project/issues.ndjson:5: not JSON" in page
     assert "hx-trigger" not in page  # finished: the page stops polling
