@@ -161,3 +161,20 @@ def test_a_very_long_retry_after_is_capped(gitlab, waits):
     run(gitlab)
     assert waits[0] == 5  # capped at GITLAB_IMPORT_MAX_WAIT_SECONDS
     assert time.monotonic() - started < 10
+
+
+def test_the_command_reads_the_api_with_the_token_from_the_environment(gitlab, waits, settings, capsys):
+    from django.core.management import call_command
+
+    settings.GITLAB_TOKEN = "glpat-from-env"
+    call_command("import_gitlab", "api", "--url", gitlab.url, "--project", "marketing/ops")
+
+    assert Issue.objects.count() == 3
+    assert (
+        ImportedIssue.objects.filter(
+            source=f"127.0.0.1:{gitlab.url.rsplit(':', 1)[1]}", project="marketing/ops"
+        ).count()
+        == 3
+    )
+    assert {headers.get("PRIVATE-TOKEN") for _, _, headers in gitlab.requests} == {"glpat-from-env"}
+    assert "issues" in capsys.readouterr().out
