@@ -46,6 +46,7 @@ def _rss_mb() -> float:
 
 
 def run_gitlab_import_bench(n: int = 10_000, report=print) -> dict:
+    from django.conf import settings
     from django.db import connection
     from django.test.utils import setup_test_environment, teardown_test_environment
 
@@ -53,8 +54,6 @@ def run_gitlab_import_bench(n: int = 10_000, report=print) -> dict:
     from gitlab_import.services import gitlab_import
     from requests_app.models import Issue
     from tests.gitlab_import.export_builder import write_generated_export
-
-    from django.conf import settings
 
     # As in production: with DEBUG on, Django keeps the last 9,000 queries, which would count as the import's memory.
     settings.DEBUG = False
