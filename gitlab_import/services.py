@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.files.base import File
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from gitlab_import import gitlab_api
@@ -209,6 +209,11 @@ class Importer:
         self.created_now = []
         try:
             with transaction.atomic():
+                if connection.vendor == "postgresql":
+                    # One commit per issue need not wait for the disk: a crash loses at most the last few
+                    # issues' commits, and re-running the import (idempotent) brings them in again.
+                    with connection.cursor() as cursor:
+                        cursor.execute("SET LOCAL synchronous_commit TO OFF")
                 outcome = self._write_issue(record, link, digest, ref)
                 if self.dry_run:
                     raise _DryRun
