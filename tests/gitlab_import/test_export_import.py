@@ -390,3 +390,14 @@ def test_a_failed_issue_does_not_leave_the_next_ones_pointing_at_rows_it_rolled_
 
     assert summary.counts["issues"] == {"created": 1}
     assert by_iid(4).assignee.username == "dave"
+
+
+def test_importing_history_notifies_nobody(team_export):
+    from django.core import mail
+
+    from slack_messages.models import SlackOutboxMessage
+
+    run_import(team_export)
+
+    assert mail.outbox == []  # no "your request moved" mail for moves made years ago in GitLab
+    assert not SlackOutboxMessage.objects.exists()  # and no rollover threads for past milestones

@@ -136,3 +136,15 @@ def test_the_page_lists_runs_in_the_same_queries_for_few_and_many(client, django
     ImportRun.objects.bulk_create([ImportRun(kind=SourceKind.API, created_by=manager) for _ in range(15)])
     with django_assert_num_queries(len(few.captured_queries)):
         client.get(URL)
+
+
+def test_an_imported_milestone_says_its_rollover_came_from_gitlab(client, team_export):
+    from gitlab_import.export_file import ExportFile
+    from gitlab_import.services import gitlab_import
+
+    gitlab_import(reader=ExportFile(team_export), instance="gitlab.com")
+    client.force_login(factories.manager(username="maya"))
+
+    page = client.get(reverse("milestone-detail", args=[Milestone.objects.get(title="Sprint 2025-03-03").pk]))
+
+    assert "From GitLab: its issues moved there; no Slack thread was posted here." in page.content.decode()
