@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "mktgops_portal",
     "slack_messages",
     "notifications",
+    "gitlab_import",
 ]
 
 MIDDLEWARE = [
@@ -207,6 +208,17 @@ SLACK_RETRY_INLINE_MAX_SECONDS = env.float("SLACK_RETRY_INLINE_MAX_SECONDS", def
 # 5xx and network errors: task retries with exponential backoff from this base, this many times.
 SLACK_RETRY_BACKOFF_SECONDS = env.float("SLACK_RETRY_BACKOFF_SECONDS", default=5.0)
 SLACK_MAX_RETRIES = env.int("SLACK_MAX_RETRIES", default=8)
+
+# GitLab import (gitlab_import): the API token is read from the environment only, never stored in a run.
+GITLAB_TOKEN = env("GITLAB_TOKEN", default="")
+# The instance an export file came from: half of the (source, project, iid) key that makes re-runs update.
+GITLAB_IMPORT_INSTANCE = env("GITLAB_IMPORT_INSTANCE", default="gitlab.com")
+GITLAB_IMPORT_PER_PAGE = env.int("GITLAB_IMPORT_PER_PAGE", default=100)
+GITLAB_IMPORT_TIMEOUT_SECONDS = env.float("GITLAB_IMPORT_TIMEOUT_SECONDS", default=30.0)
+# A 5xx is asked again after BACKOFF × 2^attempt seconds; a 429 after its Retry-After; no wait above MAX_WAIT.
+GITLAB_IMPORT_BACKOFF_SECONDS = env.float("GITLAB_IMPORT_BACKOFF_SECONDS", default=1.0)
+GITLAB_IMPORT_MAX_WAIT_SECONDS = env.float("GITLAB_IMPORT_MAX_WAIT_SECONDS", default=120.0)
+GITLAB_IMPORT_MAX_RETRIES = env.int("GITLAB_IMPORT_MAX_RETRIES", default=6)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

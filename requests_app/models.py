@@ -142,6 +142,8 @@ class Issue(FSMModelMixin, models.Model):
     description = models.TextField(blank=True)
     confidential = models.BooleanField(default=False)
     weight = models.PositiveSmallIntegerField(null=True, blank=True)
+    # Kept from GitLab imports (GitLab issues carry one); the portal's own forms do not set it.
+    due_date = models.DateField(null=True, blank=True)
     milestone = models.ForeignKey(
         "milestones.Milestone", null=True, blank=True, on_delete=models.PROTECT, related_name="issues"
     )
@@ -343,6 +345,12 @@ class Issue(FSMModelMixin, models.Model):
     def completed_to_in_progress(self):
         pass
 
+    # Import only (gitlab_import): the stage GitLab's labels say, from any stage, recorded as an "imported"
+    # transition by requests_app.services.issue_stage_import. No person moves an issue through it.
+    @transition(field=stage, source="*", target=RETURN_VALUE(*Stage.values))
+    def imported(self, stage: str):
+        return stage
+
     def _clear_planning(self):
         # 01 and 02 hold "no milestone, no assignee" (handbook); the service records what was cleared.
         self.assignee = None
@@ -358,6 +366,8 @@ class IssueTransition(models.Model):
     to_stage = models.CharField(max_length=2, choices=Stage.choices)
     reason = models.TextField(blank=True)
     at = models.DateTimeField(default=timezone.now, db_index=True)
+    # Set by an import (GitLab): the stage came from the source's labels, not from a move in the portal.
+    imported = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["at", "pk"]
@@ -462,6 +472,8 @@ class EventKind(models.TextChoices):
     LINKED = "linked", "linked"
     UNLINKED = "unlinked", "removed link"
     DUPLICATE = "duplicate", "closed as duplicate"
+    # A GitLab system note ("changed the description", "mentioned in …") brought in by the importer.
+    GITLAB_NOTE = "gitlab_note", "in GitLab"
 
 
 class IssueEvent(models.Model):

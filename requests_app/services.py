@@ -26,6 +26,7 @@ from requests_app.errors import (
 from requests_app.models import (
     Comment,
     Issue,
+    IssueEvent,
     IssueTransition,
     MembershipEntered,
     MembershipLeft,
@@ -878,3 +879,92 @@ def issue_close_as_duplicate(*, issue_id: int, original_id: int, by) -> Issue:
     )
     signals.issue_closed.send(sender=Issue, issue=issue, by=by, duplicate_of=original)
     return issue
+
+
+# --- Import (gitlab_import) -------------------------------------------------------------------------------
+# The one path by which an importer writes issues. Kept apart from the moves above: an imported stage is what
+# the source says, set through the model's `imported` transition and logged as an imported IssueTransition,
+# never by writing the column around the log. Callers hold the transaction (one per imported issue).
+
+IMPORT_FIELDS = ("requester", "assignee", "title", "description", "weight", "due_date", "milestone", "closed_at")
+
+
+def issue_import_upsert(*, issue: Issue | None, values: dict) -> tuple[Issue, list[str]]:
+    """Create the issue from `values`, or bring an existing one to them; returns (issue, changed field names).
+
+    `values` holds the IMPORT_FIELDS plus `confidential` and `created_at` (kept from the source). Confidential
+    only ever turns on: an issue once confidential stays so, whatever the source says later (handbook: PII).
+    The issue's `closed_in_milestone` follows its milestone when it is closed (the reopen rule reads it).
+    The stage is not set here: see `issue_stage_import`.
+    """
+    values = dict(values)
+    values["title"] = " ".join((values.get("title") or "").split())[:255] or "(untitled)"
+    closed_in = values["milestone"] if values.get("closed_at") else None
+    if issue is None:
+        last = Issue.objects.filter(stage=Stage.TRIAGE).order_by("-position").values_list("position", flat=True)
+        issue = Issue.objects.create(
+            **{name: values[name] for name in IMPORT_FIELDS},
+            confidential=bool(values.get("confidential")),
+            created_at=values["created_at"],
+            closed_in_milestone=closed_in,
+            position=(last.first() or 0) + POSITION_GAP,
+        )
+        return issue, ["created"]
+    changed = [name for name in IMPORT_FIELDS if getattr(issue, name) != values[name]]
+    for name in changed:
+        setattr(issue, name, values[name])
+    if values.get("confidential") and not issue.confidential:
+        issue.confidential = True
+        changed.append("confidential")
+    if issue.closed_in_milestone != closed_in and (issue.closed_at is not None or closed_in is None):
+        issue.closed_in_milestone = closed_in
+        changed.append("closed_in_milestone")
+    if changed:
+        issue.save(update_fields=[*changed, "updated_at"])
+    return issue, changed
+
+
+def issue_stage_import(
+    *, issue: Issue, stage: str, at, reason: str, blocked_from: str = "", by=None, new: bool | None = None
+) -> IssueTransition | None:
+    """Put `issue` in `stage` through its `imported` transition and log it (imported=True) at `at`.
+
+    Returns the logged transition; None when the issue already is in `stage` (a re-import changes nothing),
+    except for a new issue, whose first imported transition is always logged so its history says where it
+    came from. `new` says whether the issue was just created (None: look at its log). `blocked_from` is where
+    a Blocked issue returns to (Triage when the source does not say).
+    Raises IssueError for a stage the portal does not have.
+    """
+    if stage not in Stage.values:
+        raise IssueError(f"Unknown stage {stage!r}; stages are {', '.join(Stage.values)}.")
+    first = not issue.transitions.exists() if new is None else new
+    if issue.stage == stage and not first:
+        return None
+    from_stage = issue.stage
+    issue.imported(stage)
+    issue.blocked_from = (blocked_from or Stage.TRIAGE) if stage == Stage.BLOCKED else ""
+    issue.save(update_fields=["stage", "blocked_from", "updated_at"])
+    return IssueTransition.objects.create(
+        issue=issue, by=by, from_stage=from_stage, to_stage=stage, reason=reason, at=at, imported=True
+    )
+
+
+def issue_history_import(*, issue: Issue, comments: list[dict], events: list[dict]) -> None:
+    """Add imported comments ({author, body, created_at, is_system}) and timeline events ({by, kind,
+    old_value, new_value, at}) to `issue`, in bulk. The caller decides which are new (it keys them)."""
+    if comments:
+        Comment.objects.bulk_create([Comment(issue=issue, **c) for c in comments])
+    if events:
+        IssueEvent.objects.bulk_create(
+            [
+                IssueEvent(
+                    issue=issue,
+                    by=e.get("by"),
+                    kind=e["kind"],
+                    old_value=(e.get("old_value") or "")[:255],
+                    new_value=(e.get("new_value") or "")[:255],
+                    at=e["at"],
+                )
+                for e in events
+            ]
+        )

@@ -11,10 +11,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from milestones.errors import MilestoneErrorCode
-from milestones.models import Milestone
+from milestones.models import Milestone, MilestoneState, state_by_dates
 from milestones.selectors import milestone_rollover_target
 from milestones.services import MilestoneError, milestone_rollover_finished, milestones_ensure_ahead
-from requests_app.models import Issue, Stage
+from requests_app.models import Issue, MilestoneMembership, Stage
 from requests_app.selectors import issues_unfinished_in
 from requests_app.services import issues_roll_over
 from rollover import thread as rollover_thread
@@ -319,3 +319,120 @@ def rollover_request(*, milestone: Milestone, by) -> Rollover:
             transaction.on_commit(lambda: milestone_rollover_task.delay(milestone.pk, getattr(by, "pk", None)))
     rollover.refresh_from_db()
     return rollover
+
+
+# --- Import (gitlab_import): milestones and their rollover history as GitLab kept them ------------------
+# Milestones and their history as another tool kept them: dates kept as they were (they may be off the
+# cadence), marked imported. An ended imported milestone gets a finished Rollover record without a Slack
+# thread, so the scheduled rollover never re-runs history (and never posts years of threads).
+
+
+def milestone_import_upsert(
+    *, title: str, start: datetime.date, due: datetime.date, closed_at=None, today: datetime.date | None = None
+) -> tuple[Milestone, str]:
+    """The milestone for an imported one: (milestone, "created" | "updated" | "unchanged" | "matched").
+
+    Matched by title, else by start date (the portal holds one milestone per start date): a cadence
+    milestone over the same days is the same milestone, "matched" and left as it is. Raises MilestoneError
+    when the due date is before the start.
+    """
+    if due < start:
+        raise MilestoneError(
+            f"{title}: its due date {due} is before its start {start}.", code=MilestoneErrorCode.CONFLICT
+        )
+    milestone = Milestone.objects.filter(title=title).first() or Milestone.objects.filter(start_date=start).first()
+    outcome = "unchanged"
+    if milestone is None:
+        day = today or timezone.localdate()
+        milestone = Milestone.objects.create(
+            title=title[:120],
+            start_date=start,
+            due_date=due,
+            closed_at=closed_at,
+            imported=True,
+            state=MilestoneState.CLOSED if closed_at else state_by_dates(start, due, day),
+        )
+        outcome = "created"
+    elif not milestone.imported:
+        return milestone, "matched"
+    else:
+        changes = {"due_date": due, "closed_at": closed_at}
+        if not Milestone.objects.filter(start_date=start).exclude(pk=milestone.pk).exists():
+            changes["start_date"] = start
+        changed = [name for name, value in changes.items() if getattr(milestone, name) != value]
+        for name in changed:
+            setattr(milestone, name, changes[name])
+        if changed:
+            milestone.save(update_fields=changed)
+            outcome = "updated"
+    if milestone.due_date < (today or timezone.localdate()):
+        # It rolled over in GitLab the day after it ended (as far as anyone can tell now).
+        after = timezone.make_aware(
+            datetime.datetime.combine(milestone.due_date + datetime.timedelta(days=1), datetime.time.min)
+        )
+        Rollover.objects.get_or_create(
+            milestone=milestone,
+            defaults={"status": RolloverStatus.DONE, "channel": "", "moved_at": after, "finished_at": after},
+        )
+    return milestone, outcome
+
+
+def milestone_history_import(*, issue_id: int, stays: list[dict], rollovers: list[dict], new: bool = False) -> bool:
+    """Make `issue_id`'s milestone history exactly `stays` ({milestone_id, entered_at, entered_how, left_at,
+    left_how}) and its imported rollover records `rollovers` ({from_id, to_id, at, stage, assignee_id,
+    confidential}). Returns whether anything changed; the same history twice writes nothing.
+
+    A rollover record belongs to the source milestone's Rollover (one per milestone, made by
+    `milestone_import_upsert` for ended ones, or here); the report counts chronic issues from them.
+    `new`: the issue was just created, so it has no history to compare with.
+    """
+    fields = ("milestone_id", "entered_at", "entered_how", "left_at", "left_how")
+    wanted = [{name: stay.get(name) or ("" if name == "left_how" else None) for name in fields} for stay in stays]
+    if not new:
+        current = list(
+            MilestoneMembership.objects.filter(issue_id=issue_id).order_by("entered_at", "pk").values(*fields)
+        )
+        have_rolls = set(
+            RolloverEntry.objects.filter(issue_id=issue_id).values_list("from_milestone_id", "to_milestone_id")
+        )
+        if current == wanted and have_rolls == {(r["from_id"], r["to_id"]) for r in rollovers}:
+            return False
+        MilestoneMembership.objects.filter(issue_id=issue_id).delete()
+        # Imported rollover records (their Rollover has no Slack channel) that the source no longer has.
+        RolloverEntry.objects.filter(issue_id=issue_id, rollover__channel="").exclude(
+            rollover__milestone_id__in=[r["from_id"] for r in rollovers]
+        ).delete()
+    if new and not wanted and not rollovers:
+        return False
+    MilestoneMembership.objects.bulk_create([MilestoneMembership(issue_id=issue_id, **stay) for stay in wanted])
+    for r in rollovers:
+        rollover, _ = Rollover.objects.get_or_create(
+            milestone_id=r["from_id"],
+            defaults={"status": RolloverStatus.DONE, "channel": "", "moved_at": r["at"], "finished_at": r["at"]},
+        )
+        RolloverEntry.objects.update_or_create(
+            rollover=rollover,
+            issue_id=issue_id,
+            defaults={
+                "from_milestone_id": r["from_id"],
+                "to_milestone_id": r["to_id"],
+                "stage": r["stage"],
+                "assignee_id": r["assignee_id"],
+                "confidential": r["confidential"],
+                "created_at": r["at"],
+            },
+        )
+    return True
+
+
+def milestone_import_finish(*, milestone_ids: list[int]) -> None:
+    """After an import: each imported rollover's counts and target from its records."""
+    from django.db.models import Count, Max
+
+    rows = (
+        RolloverEntry.objects.filter(rollover__milestone_id__in=milestone_ids, rollover__channel="")
+        .values("rollover_id")
+        .annotate(n=Count("pk"), to=Max("to_milestone_id"))
+    )
+    for row in rows:
+        Rollover.objects.filter(pk=row["rollover_id"]).update(moved_count=row["n"], to_milestone_id=row["to"])

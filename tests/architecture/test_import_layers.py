@@ -30,6 +30,8 @@ LAYERS: dict[str, int] = {
     "sales_systems": 4,
     "rollover": 4,
     "notifications": 4,
+    # The GitLab importer: nothing imports it.
+    "gitlab_import": 5,
     # The project's wiring: settings, URLs, the API's error handler, Celery, the demo data, health.
     "mktgops_portal": 9,
 }

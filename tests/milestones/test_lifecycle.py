@@ -13,7 +13,14 @@ from django.utils import timezone
 
 from milestones.errors import MilestoneErrorCode
 from milestones.models import Milestone, MilestoneEvent, MilestoneState
-from milestones.services import MilestoneError, milestone_close, milestone_record_handbook_mr, milestone_reopen, milestones_catch_up, milestones_ensure_ahead
+from milestones.services import (
+    MilestoneError,
+    milestone_close,
+    milestone_record_handbook_mr,
+    milestone_reopen,
+    milestones_catch_up,
+    milestones_ensure_ahead,
+)
 from mktgops_portal.errors import Forbidden, Invalid, PortalError
 from requests_app.services import issue_update
 from rollover.models import Rollover, RolloverStatus
