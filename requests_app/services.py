@@ -64,6 +64,7 @@ def issue_move(
     after_id: int | None = None,
     before_id: int | None = None,
     sign_off: bool = False,
+    now=None,
 ) -> Issue:
     """Move issue `issue_id` to `to_stage` through its FSM transition, log it, and place it at `position`.
 
@@ -78,7 +79,9 @@ def issue_move(
     The row is read once, locked, so two people moving the same card serialise: the second sees the
     first one's stage and is refused (or told it changed, when it says which stage it expected).
     An issue `by` may not see is `IssueNotFound`, as a missing one is: its existence does not leak.
+    `now` is the moment the move happens (default: now): the log's `at`, and the day the milestone guards judge by.
     """
+    now = now or timezone.now()
     if to_stage not in Stage.values:
         raise IssueMoveRefused(
             f"Unknown stage {to_stage!r}; stages are {', '.join(Stage.values)}.",
@@ -113,10 +116,11 @@ def issue_move(
     wants_sign_off = sign_off and to_stage == Stage.READY_TO_DEPLOY and issue.signed_off_at is None
     if wants_sign_off:
         policy.issue_sign_off_check(by, issue)  # 403 for anyone but the owner or a manager, before anything else
+    issue._today = timezone.localdate(now)  # the guards judge by the move's day (reset with `_pending_reason`)
     bound = _check_move(issue, to_stage, by, reason, sign_off=wants_sign_off)
     if wants_sign_off:
         # The owner's sign-off and the move commit together: a refused move leaves no sign-off behind.
-        _sign_off(issue, by, now=timezone.now())
+        _sign_off(issue, by, now=now)
     before = {"assignee": issue.assignee, "milestone": issue.milestone}
     from_stage = issue.stage
     try:
@@ -124,21 +128,21 @@ def issue_move(
     except TransitionNotAllowed as exc:  # a guard changed under us; the checks above explain the usual cases
         raise IssueMoveRefused(f"Can't move #{issue.pk} to {Stage(to_stage).label}: {exc}") from exc
     finally:
-        issue._pending_reason = ""
+        issue._pending_reason, issue._today = "", None
     fields = ["stage", "blocked_from", "updated_at"]
     for field, old in before.items():
         new = getattr(issue, field)
         if old != new:
             fields.append(field)
             record = events.issue_assignee_changed if field == "assignee" else events.issue_milestone_changed
-            record(issue, by=by, old=old, new=new)
+            record(issue, by=by, old=old, new=new, at=now)
             if field == "milestone":
-                milestone_membership_change(issue_id=issue.pk, old_id=old.pk if old else None, new_id=None)
+                milestone_membership_change(issue_id=issue.pk, old_id=old.pk if old else None, new_id=None, now=now)
     issue.position = _position_for(issue, to_stage, position, after_id=after_id, before_id=before_id)
     fields.append("position")
-    issue.save(update_fields=fields)
+    _save_at(issue, now, fields)
     transition = IssueTransition.objects.create(
-        issue=issue, by=by, from_stage=from_stage, to_stage=issue.stage, reason=reason
+        issue=issue, by=by, from_stage=from_stage, to_stage=issue.stage, reason=reason, at=now
     )
     from requests_app import notifications
 
@@ -148,6 +152,15 @@ def issue_move(
         )
     )
     return issue
+
+
+def _save_at(issue: Issue, now, fields: list[str]) -> None:
+    """`issue.save(update_fields=fields)` with `updated_at` stamped `now`, the service's clock."""
+    issue._now, before = now, issue._now
+    try:
+        issue.save(update_fields=fields)
+    finally:
+        issue._now = before
 
 
 def _position_for(
@@ -240,7 +253,9 @@ def issue_create(
     request_type: str = RequestType.GENERAL,
     confidential: bool = False,
     labels=(),
+    now=None,
 ) -> Issue:
+    now = now or timezone.now()
     title = " ".join((title or "").split())  # one line: it heads cards, list rows, CSV cells and e-mail subjects
     if not title:
         raise IssueError("A request needs a title.")
@@ -255,6 +270,8 @@ def issue_create(
         request_type=request_type,
         confidential=confidential,
         position=(last or 0) + POSITION_GAP,
+        created_at=now,
+        updated_at=now,
     )
     names = [*REQUEST_TYPE_LABELS.get(request_type, []), *[getattr(lbl, "name", lbl) for lbl in labels]]
     if names:
@@ -311,7 +328,9 @@ def issue_update(*, issue: Issue, by, now=None, **changes) -> Issue:
     if "milestone" in changes and changes["milestone"] != issue.milestone:
         new = changes["milestone"]
         events.issue_milestone_changed(issue, by=by, old=issue.milestone, new=new, at=now)
-        milestone_membership_change(issue_id=issue.pk, old_id=issue.milestone_id, new_id=new.pk if new else None)
+        milestone_membership_change(
+            issue_id=issue.pk, old_id=issue.milestone_id, new_id=new.pk if new else None, now=now
+        )
         issue.milestone = new
         fields.append("milestone")
     if "weight" in changes and changes["weight"] != issue.weight:
@@ -335,25 +354,27 @@ def issue_update(*, issue: Issue, by, now=None, **changes) -> Issue:
     if fields:
         issue.updated_at = now
         fields.append("updated_at")
-        issue.save(update_fields=fields)
+        _save_at(issue, now, fields)
     if "labels" in changes:
-        labels_set(issue=issue, labels=list(changes["labels"]), by=by)
+        labels_set(issue=issue, labels=list(changes["labels"]), by=by, now=now)
     return issue
 
 
 @transaction.atomic
-def comment_create(*, issue: Issue, author, body: str, is_system: bool = False) -> Comment:
+def comment_create(*, issue: Issue, author, body: str, is_system: bool = False, now=None) -> Comment:
     body = (body or "").strip()
     if not body:
         raise IssueError("A comment can't be empty.")
-    return Comment.objects.create(issue=issue, author=author, body=body, is_system=is_system)
+    return Comment.objects.create(
+        issue=issue, author=author, body=body, is_system=is_system, created_at=now or timezone.now()
+    )
 
 
 def _sign_off(issue: Issue, by, *, now) -> None:
     role = policy.issue_sign_off_check(by, issue)
     owner_id = policy.issue_sign_off_owner_id(issue)
     issue.signed_off_by_id, issue.signed_off_at = owner_id, now
-    issue.save(update_fields=["signed_off_by", "signed_off_at", "updated_at"])
+    _save_at(issue, now, ["signed_off_by", "signed_off_at", "updated_at"])
     owner = User.objects.get(pk=owner_id) if role == policy.SIGN_OFF_ON_BEHALF else by
     events.issue_signed_off(issue, by=by, owner=owner, on_behalf=role == policy.SIGN_OFF_ON_BEHALF, at=now)
 
@@ -372,20 +393,20 @@ def issue_sign_off(*, issue: Issue, by, now=None) -> Issue:
 
 
 @transaction.atomic
-def issue_close(*, issue: Issue, by) -> Issue:
+def issue_close(*, issue: Issue, by, now=None) -> Issue:
     issue = Issue.objects.select_for_update().get(pk=issue.pk)
     if issue.closed_at:
         raise IssueError(f"#{issue.pk} is already closed.")
-    issue.closed_at = timezone.now()
+    issue.closed_at = now or timezone.now()
     # The milestone it was closed in decides later who may reopen it.
-    issue.closed_in_milestone = issue.milestone or milestone_current()
-    issue.save(update_fields=["closed_at", "closed_in_milestone", "updated_at"])
+    issue.closed_in_milestone = issue.milestone or milestone_current(timezone.localdate(issue.closed_at))
+    _save_at(issue, issue.closed_at, ["closed_at", "closed_in_milestone", "updated_at"])
     events.issue_closed(issue, by=by, milestone=issue.closed_in_milestone, at=issue.closed_at)
     return issue
 
 
 @transaction.atomic
-def issue_reopen(*, issue: Issue, by, reason: str = "") -> Issue:
+def issue_reopen(*, issue: Issue, by, reason: str = "", now=None) -> Issue:
     issue = Issue.objects.select_for_update().get(pk=issue.pk)
     if not issue.closed_at:
         raise IssueError(f"#{issue.pk} is open.")
@@ -399,17 +420,18 @@ def issue_reopen(*, issue: Issue, by, reason: str = "") -> Issue:
             )
         if not reason:
             raise IssueError(f"#{issue.pk} was closed in a previous milestone: give a reason to reopen it.")
+    now = now or timezone.now()
     issue.closed_at = None
     issue.closed_in_milestone = None
-    issue.save(update_fields=["closed_at", "closed_in_milestone", "updated_at"])
-    events.issue_reopened(issue, by=by, reason=reason)
+    _save_at(issue, now, ["closed_at", "closed_in_milestone", "updated_at"])
+    events.issue_reopened(issue, by=by, reason=reason, at=now)
     if reason:
-        Comment.objects.create(issue=issue, author=by, body=f"Reopened: {reason}")
+        Comment.objects.create(issue=issue, author=by, body=f"Reopened: {reason}", created_at=now)
     return issue
 
 
 @transaction.atomic
-def issue_promote_to_epic(*, issue: Issue, by) -> "m.Epic":
+def issue_promote_to_epic(*, issue: Issue, by, now=None) -> "m.Epic":
     issue = Issue.objects.select_for_update().get(pk=issue.pk)
     if not user_is_mktgops(by):
         raise IssueMoveForbidden("Only MktgOps team members can promote issues to epics.")
@@ -420,12 +442,13 @@ def issue_promote_to_epic(*, issue: Issue, by) -> "m.Epic":
             f"Only issues weighted {EPIC_WEIGHT} or more are promoted to epics; #{issue.pk} weighs "
             f"{issue.weight or 0}. Split it into smaller issues instead, or raise its weight."
         )
+    now = now or timezone.now()
     epic = m.Epic.objects.create(
-        title=issue.title, description=issue.description, confidential=issue.confidential, created_by=by
+        title=issue.title, description=issue.description, confidential=issue.confidential, created_by=by, created_at=now
     )
     issue.epic = epic
-    issue.save(update_fields=["epic", "updated_at"])
-    events.issue_promoted(issue, by=by, epic=epic)
+    _save_at(issue, now, ["epic", "updated_at"])
+    events.issue_promoted(issue, by=by, epic=epic, at=now)
     return epic
 
 
@@ -453,8 +476,10 @@ def request_submit(
     labels=(),
     attachment: tuple[str, bytes] | None = None,
     attachment_rows: int = 0,
+    now=None,
 ) -> Issue:
     """A request filed in the browser: the issue, its checklist, and its checked CSV in one transaction."""
+    now = now or timezone.now()
     issue = issue_create(
         requester=requester,
         title=title,
@@ -462,29 +487,33 @@ def request_submit(
         request_type=request_type,
         confidential=confidential,
         labels=labels,
+        now=now,
     )
     if request_type == RequestType.TOOL_EVALUATION:
         m.ChecklistItem.objects.bulk_create(
             [m.ChecklistItem(issue=issue, position=i, text=text) for i, text in enumerate(TOOL_EVALUATION_STEPS, 1)]
         )
     if attachment is not None:
-        attachment_create(issue=issue, name=attachment[0], content=attachment[1], by=requester, rows=attachment_rows)
-    events.issue_created(issue, by=requester, request_type_label=RequestType(request_type).label)
+        attachment_create(
+            issue=issue, name=attachment[0], content=attachment[1], by=requester, rows=attachment_rows, now=now
+        )
+    events.issue_created(issue, by=requester, request_type_label=RequestType(request_type).label, at=now)
     return issue
 
 
 @transaction.atomic
-def attachment_create(*, issue: Issue, name: str, content: bytes, by, rows: int = 0) -> "m.Attachment":
+def attachment_create(*, issue: Issue, name: str, content: bytes, by, rows: int = 0, now=None) -> "m.Attachment":
     from django.core.files.base import ContentFile
 
     attachment = m.Attachment(issue=issue, original_name=name[:255], size=len(content), row_count=rows, uploaded_by=by)
+    attachment.uploaded_at = now or timezone.now()
     attachment.file.save(name, ContentFile(content), save=False)
     attachment.save()
     return attachment
 
 
 @transaction.atomic
-def checklist_item_set(*, item: "m.ChecklistItem", done: bool, by) -> "m.ChecklistItem":
+def checklist_item_set(*, item: "m.ChecklistItem", done: bool, by, now=None) -> "m.ChecklistItem":
     """Tick or untick a checklist step; only MktgOps does, and who and when is kept."""
     if not user_is_mktgops(by):
         raise IssueMoveForbidden("Only MktgOps team members tick the evaluation steps.")
@@ -492,7 +521,7 @@ def checklist_item_set(*, item: "m.ChecklistItem", done: bool, by) -> "m.Checkli
     if item.done == done:
         return item
     item.done = done
-    item.done_by, item.done_at = (by, timezone.now()) if done else (None, None)
+    item.done_by, item.done_at = (by, now or timezone.now()) if done else (None, None)
     item.save(update_fields=["done", "done_by", "done_at"])
     return item
 
@@ -503,7 +532,7 @@ def checklist_item_set(*, item: "m.ChecklistItem", done: bool, by) -> "m.Checkli
 
 
 @transaction.atomic
-def labels_attach(*, issue: Issue, labels: list, by, record: bool = True) -> list:
+def labels_attach(*, issue: Issue, labels: list, by, record: bool = True, now=None) -> list:
     """Add `labels`; a scoped label replaces the issue's other label of the same scope. Raises `LabelError`."""
     current = list(issue.labels.all())
     current_names = {lbl.name for lbl in current}
@@ -517,22 +546,22 @@ def labels_attach(*, issue: Issue, labels: list, by, record: bool = True) -> lis
     if added:
         issue.labels.add(*added)
     if record:
-        events.issue_labels_changed(issue, by=by, added=added, removed=removed)
+        events.issue_labels_changed(issue, by=by, added=added, removed=removed, at=now)
     return added
 
 
 @transaction.atomic
-def labels_detach(*, issue: Issue, labels: list, by) -> None:
+def labels_detach(*, issue: Issue, labels: list, by, now=None) -> None:
     present = list(issue.labels.filter(pk__in=[lbl.pk for lbl in labels]))
     if present:
         issue.labels.remove(*present)
-        events.issue_labels_changed(issue, by=by, added=[], removed=present)
+        events.issue_labels_changed(issue, by=by, added=[], removed=present, at=now)
 
 
 @transaction.atomic
-def labels_set(*, issue: Issue, labels: list, by) -> None:
+def labels_set(*, issue: Issue, labels: list, by, now=None) -> None:
     """Make the issue's labels exactly `labels` (the edit form, the admin and the API's PATCH)."""
     labels_validate(labels)
     wanted = {lbl.pk for lbl in labels}
-    labels_detach(issue=issue, labels=[lbl for lbl in issue.labels.all() if lbl.pk not in wanted], by=by)
-    labels_attach(issue=issue, labels=labels, by=by)
+    labels_detach(issue=issue, labels=[lbl for lbl in issue.labels.all() if lbl.pk not in wanted], by=by, now=now)
+    labels_attach(issue=issue, labels=labels, by=by, now=now)
