@@ -437,7 +437,7 @@ class _Clock:
     """When one issue's steps happen, in order: each call is the next step, some hours after the last one and
     always before `until` (so never in the demo's future); `enter` moves on to the milestone it is worked in."""
 
-    GAP = datetime.timedelta(hours=5)
+    GAP = datetime.timedelta(hours=19)  # about a working day, at a different hour each step
 
     def __init__(self, start: datetime.datetime, until: datetime.datetime, now: datetime.datetime):
         self.t, self.until, self.now = start, until, now
