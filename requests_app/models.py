@@ -1,3 +1,4 @@
+import datetime
 import os
 import uuid
 from collections.abc import Callable
@@ -54,19 +55,19 @@ def has_assignee(issue: "Issue") -> bool:
     return issue.assignee_id is not None
 
 
+def _today(issue: "Issue"):
+    """The day the guards judge by: the move's own (`issue_move(now=...)` sets `_today`), else today."""
+    return issue._today or timezone.localdate()
+
+
 def in_future_milestone(issue: "Issue") -> bool:
-    return (
-        issue.milestone_id is not None
-        and issue.milestone is not None
-        and issue.milestone.start_date > timezone.localdate()
-    )
+    milestone = issue.milestone if issue.milestone_id is not None else None
+    return milestone is not None and milestone.start_date > _today(issue)
 
 
 def in_current_milestone(issue: "Issue") -> bool:
     return (
-        issue.milestone_id is not None
-        and issue.milestone is not None
-        and issue.milestone.is_current_on(timezone.localdate())
+        issue.milestone_id is not None and issue.milestone is not None and issue.milestone.is_current_on(_today(issue))
     )
 
 
@@ -129,6 +130,22 @@ class Epic(models.Model):
         return reverse("epic-detail", args=[self.pk])
 
 
+class UpdatedAtField(models.DateTimeField):
+    """`auto_now=True`, except while a service saves at its own clock (`now=`): then the instance's `_now`, or on
+    insert the value it was created with."""
+
+    def pre_save(self, model_instance, add):
+        now = getattr(model_instance, "_now", None) or (getattr(model_instance, self.attname) if add else None)
+        if now is None:
+            return super().pre_save(model_instance, add)
+        setattr(model_instance, self.attname, now)
+        return now
+
+    def deconstruct(self):
+        name, _, args, kwargs = super().deconstruct()
+        return name, "django.db.models.DateTimeField", args, kwargs  # the same column: no migration
+
+
 class Issue(FSMModelMixin, models.Model):
     requester = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="requested_issues")
     assignee = models.ForeignKey(
@@ -170,7 +187,7 @@ class Issue(FSMModelMixin, models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = UpdatedAtField(auto_now=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -179,8 +196,11 @@ class Issue(FSMModelMixin, models.Model):
             models.Index(fields=["milestone", "stage"], name="issue_milestone_stage"),
         ]
 
-    # Set by the move service for the duration of one transition (the reason a guard may need).
+    # Set by the move service for the duration of one transition (the reason a guard may need, the day it
+    # happens on); `_now` by a service saving at its own clock (`updated_at` takes it).
     _pending_reason = ""
+    _today: "datetime.date | None" = None
+    _now: "datetime.datetime | None" = None
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.title}"

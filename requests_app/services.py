@@ -81,6 +81,7 @@ def issue_move(
     after_id: int | None = None,
     before_id: int | None = None,
     sign_off: bool = False,
+    now=None,
 ) -> Issue:
     """Move issue `issue_id` to `to_stage` through its FSM transition, log it, and place it at `position`.
 
@@ -95,7 +96,9 @@ def issue_move(
     The row is read once, locked, so two people moving the same card serialise: the second sees the
     first one's stage and is refused (or told it changed, when it says which stage it expected).
     An issue `by` may not see is `IssueNotFound`, as a missing one is: its existence does not leak.
+    `now` is the moment the move happens (default: now): the log's `at`, and the day the milestone guards judge by.
     """
+    now = now or timezone.now()
     if to_stage not in Stage.values:
         raise IssueMoveRefused(
             f"Unknown stage {to_stage!r}; stages are {', '.join(Stage.values)}.",
@@ -130,10 +133,11 @@ def issue_move(
     wants_sign_off = sign_off and to_stage == Stage.READY_TO_DEPLOY and issue.signed_off_at is None
     if wants_sign_off:
         policy.issue_sign_off_check(by, issue)  # 403 for anyone but the owner or a manager, before anything else
+    issue._today = timezone.localdate(now)  # the guards judge by the move's day (reset with `_pending_reason`)
     bound = _check_move(issue, to_stage, by, reason, sign_off=wants_sign_off)
     if wants_sign_off:
         # The owner's sign-off and the move commit together: a refused move leaves no sign-off behind.
-        _sign_off(issue, by, now=timezone.now())
+        _sign_off(issue, by, now=now)
     before = {"assignee": issue.assignee, "milestone": issue.milestone}
     from_stage = issue.stage
     try:
@@ -141,7 +145,7 @@ def issue_move(
     except TransitionNotAllowed as exc:  # a guard changed under us; the checks above explain the usual cases
         raise IssueMoveRefused(f"Can't move #{issue.pk} to {Stage(to_stage).label}: {exc}") from exc
     finally:
-        issue._pending_reason = ""
+        issue._pending_reason, issue._today = "", None
     fields = ["stage", "blocked_from", "updated_at"]
     if issue.reply_waiting:  # MktgOps acted on the requester's answer
         issue.reply_waiting = False
@@ -151,17 +155,26 @@ def issue_move(
         if old != new:
             fields.append(field)
             record = events.issue_assignee_changed if field == "assignee" else events.issue_milestone_changed
-            record(issue, by=by, old=old, new=new)
+            record(issue, by=by, old=old, new=new, at=now)
             if field == "milestone":
-                milestone_membership_change(issue_id=issue.pk, old_id=old.pk if old else None, new_id=None)
+                milestone_membership_change(issue_id=issue.pk, old_id=old.pk if old else None, new_id=None, now=now)
     issue.position = _position_for(issue, to_stage, position, after_id=after_id, before_id=before_id)
     fields.append("position")
-    issue.save(update_fields=fields)
+    _save_at(issue, now, fields)
     transition = IssueTransition.objects.create(
-        issue=issue, by=by, from_stage=from_stage, to_stage=issue.stage, reason=reason
+        issue=issue, by=by, from_stage=from_stage, to_stage=issue.stage, reason=reason, at=now
     )
     signals.issue_moved.send(sender=Issue, issue=issue, by=by, transition=transition)
     return issue
+
+
+def _save_at(issue: Issue, now, fields: list[str]) -> None:
+    """`issue.save(update_fields=fields)` with `updated_at` stamped `now`, the service's clock."""
+    issue._now, before = now, issue._now
+    try:
+        issue.save(update_fields=fields)
+    finally:
+        issue._now = before
 
 
 def _position_for(
@@ -255,8 +268,10 @@ def issue_create(
     confidential: bool = False,
     labels=(),
     needed_by=None,
+    now=None,
 ) -> Issue:
     """File an issue in 00. `needed_by` (a date) may not be in the past: Invalid(code=PAST_DATE)."""
+    now = now or timezone.now()
     title = " ".join((title or "").split())  # one line: it heads cards, list rows, CSV cells and e-mail subjects
     if not title:
         raise IssueError("A request needs a title.")
@@ -273,6 +288,8 @@ def issue_create(
         confidential=confidential,
         needed_by=needed_by,
         position=(last or 0) + POSITION_GAP,
+        created_at=now,
+        updated_at=now,
     )
     names = [*REQUEST_TYPE_LABELS.get(request_type, []), *[getattr(lbl, "name", lbl) for lbl in labels]]
     if names:
@@ -330,7 +347,9 @@ def issue_update(*, issue: Issue, by, now=None, **changes) -> Issue:
     if "milestone" in changes and changes["milestone"] != issue.milestone:
         new = changes["milestone"]
         events.issue_milestone_changed(issue, by=by, old=issue.milestone, new=new, at=now)
-        milestone_membership_change(issue_id=issue.pk, old_id=issue.milestone_id, new_id=new.pk if new else None)
+        milestone_membership_change(
+            issue_id=issue.pk, old_id=issue.milestone_id, new_id=new.pk if new else None, now=now
+        )
         issue.milestone = new
         fields.append("milestone")
     if "weight" in changes and changes["weight"] != issue.weight:
@@ -363,16 +382,16 @@ def issue_update(*, issue: Issue, by, now=None, **changes) -> Issue:
     if fields:
         issue.updated_at = now
         fields.append("updated_at")
-        issue.save(update_fields=fields)
+        _save_at(issue, now, fields)
     if "labels" in changes:
-        labels_set(issue=issue, labels=list(changes["labels"]), by=by)
+        labels_set(issue=issue, labels=list(changes["labels"]), by=by, now=now)
     if "assignee" in fields:
         signals.issue_assigned.send(sender=Issue, issue=issue, by=by, assignee=issue.assignee)
     return issue
 
 
 @transaction.atomic
-def comment_create(*, issue: Issue, author, body: str, is_system: bool = False, files=()) -> Comment:
+def comment_create(*, issue: Issue, author, body: str, is_system: bool = False, files=(), now=None) -> Comment:
     """A comment, with its files ((name, bytes) pairs, checked as `attachment_add` does).
 
     A comment by the requester or business owner on an issue in 01 is their answer: the issue returns to 00
@@ -384,7 +403,9 @@ def comment_create(*, issue: Issue, author, body: str, is_system: bool = False, 
     files = list(files)
     if not body and not files:
         raise IssueError("A comment can't be empty.")
-    comment = Comment.objects.create(issue=issue, author=author, body=body, is_system=is_system)
+    comment = Comment.objects.create(
+        issue=issue, author=author, body=body, is_system=is_system, created_at=now or timezone.now()
+    )
     for name, content in files:
         attachment_add(issue=issue, by=author, name=name, content=content, comment=comment)
     if is_system:
@@ -421,7 +442,7 @@ def _sign_off(issue: Issue, by, *, now) -> None:
     role = policy.issue_sign_off_check(by, issue)
     owner_id = policy.issue_sign_off_owner_id(issue)
     issue.signed_off_by_id, issue.signed_off_at = owner_id, now
-    issue.save(update_fields=["signed_off_by", "signed_off_at", "updated_at"])
+    _save_at(issue, now, ["signed_off_by", "signed_off_at", "updated_at"])
     owner = User.objects.get(pk=owner_id) if role == policy.SIGN_OFF_ON_BEHALF else by
     events.issue_signed_off(issue, by=by, owner=owner, on_behalf=role == policy.SIGN_OFF_ON_BEHALF, at=now)
     signals.issue_signed_off.send(sender=Issue, issue=issue, by=by)
@@ -441,21 +462,21 @@ def issue_sign_off(*, issue: Issue, by, now=None) -> Issue:
 
 
 @transaction.atomic
-def issue_close(*, issue: Issue, by) -> Issue:
+def issue_close(*, issue: Issue, by, now=None) -> Issue:
     issue = Issue.objects.select_for_update().get(pk=issue.pk)
     if issue.closed_at:
         raise IssueError(f"#{issue.pk} is already closed.")
-    issue.closed_at = timezone.now()
+    issue.closed_at = now or timezone.now()
     # The milestone it was closed in decides later who may reopen it.
-    issue.closed_in_milestone = issue.milestone or milestone_current()
-    issue.save(update_fields=["closed_at", "closed_in_milestone", "updated_at"])
+    issue.closed_in_milestone = issue.milestone or milestone_current(timezone.localdate(issue.closed_at))
+    _save_at(issue, issue.closed_at, ["closed_at", "closed_in_milestone", "updated_at"])
     events.issue_closed(issue, by=by, milestone=issue.closed_in_milestone, at=issue.closed_at)
     signals.issue_closed.send(sender=Issue, issue=issue, by=by, duplicate_of=None)
     return issue
 
 
 @transaction.atomic
-def issue_reopen(*, issue: Issue, by, reason: str = "") -> Issue:
+def issue_reopen(*, issue: Issue, by, reason: str = "", now=None) -> Issue:
     issue = Issue.objects.select_for_update().get(pk=issue.pk)
     if not issue.closed_at:
         raise IssueError(f"#{issue.pk} is open.")
@@ -469,17 +490,18 @@ def issue_reopen(*, issue: Issue, by, reason: str = "") -> Issue:
             )
         if not reason:
             raise IssueError(f"#{issue.pk} was closed in a previous milestone: give a reason to reopen it.")
+    now = now or timezone.now()
     issue.closed_at = None
     issue.closed_in_milestone = None
-    issue.save(update_fields=["closed_at", "closed_in_milestone", "updated_at"])
-    events.issue_reopened(issue, by=by, reason=reason)
+    _save_at(issue, now, ["closed_at", "closed_in_milestone", "updated_at"])
+    events.issue_reopened(issue, by=by, reason=reason, at=now)
     if reason:
-        Comment.objects.create(issue=issue, author=by, body=f"Reopened: {reason}")
+        Comment.objects.create(issue=issue, author=by, body=f"Reopened: {reason}", created_at=now)
     return issue
 
 
 @transaction.atomic
-def issue_promote_to_epic(*, issue: Issue, by) -> "m.Epic":
+def issue_promote_to_epic(*, issue: Issue, by, now=None) -> "m.Epic":
     issue = Issue.objects.select_for_update().get(pk=issue.pk)
     if not user_is_mktgops(by):
         raise IssueMoveForbidden("Only MktgOps team members can promote issues to epics.")
@@ -490,12 +512,13 @@ def issue_promote_to_epic(*, issue: Issue, by) -> "m.Epic":
             f"Only issues weighted {EPIC_WEIGHT} or more are promoted to epics; #{issue.pk} weighs "
             f"{issue.weight or 0}. Split it into smaller issues instead, or raise its weight."
         )
+    now = now or timezone.now()
     epic = m.Epic.objects.create(
-        title=issue.title, description=issue.description, confidential=issue.confidential, created_by=by
+        title=issue.title, description=issue.description, confidential=issue.confidential, created_by=by, created_at=now
     )
     issue.epic = epic
-    issue.save(update_fields=["epic", "updated_at"])
-    events.issue_promoted(issue, by=by, epic=epic)
+    _save_at(issue, now, ["epic", "updated_at"])
+    events.issue_promoted(issue, by=by, epic=epic, at=now)
     return epic
 
 
@@ -525,9 +548,11 @@ def request_submit(
     attachment_rows: int = 0,
     needed_by=None,
     files=(),
+    now=None,
 ) -> Issue:
     """A request filed in the browser: the issue, its checklist, its checked CSV and its files ((name, bytes)
     pairs: screenshots, PDFs, spreadsheets, checked by `attachment_add`) in one transaction."""
+    now = now or timezone.now()
     issue = issue_create(
         requester=requester,
         title=title,
@@ -536,31 +561,35 @@ def request_submit(
         confidential=confidential,
         labels=labels,
         needed_by=needed_by,
+        now=now,
     )
     if request_type == RequestType.TOOL_EVALUATION:
         m.ChecklistItem.objects.bulk_create(
             [m.ChecklistItem(issue=issue, position=i, text=text) for i, text in enumerate(TOOL_EVALUATION_STEPS, 1)]
         )
     if attachment is not None:
-        attachment_create(issue=issue, name=attachment[0], content=attachment[1], by=requester, rows=attachment_rows)
+        attachment_create(
+            issue=issue, name=attachment[0], content=attachment[1], by=requester, rows=attachment_rows, now=now
+        )
     for name, content in files:
         attachment_add(issue=issue, by=requester, name=name, content=content)
-    events.issue_created(issue, by=requester, request_type_label=RequestType(request_type).label)
+    events.issue_created(issue, by=requester, request_type_label=RequestType(request_type).label, at=now)
     return issue
 
 
 @transaction.atomic
-def attachment_create(*, issue: Issue, name: str, content: bytes, by, rows: int = 0) -> "m.Attachment":
+def attachment_create(*, issue: Issue, name: str, content: bytes, by, rows: int = 0, now=None) -> "m.Attachment":
     from django.core.files.base import ContentFile
 
     attachment = m.Attachment(issue=issue, original_name=name[:255], size=len(content), row_count=rows, uploaded_by=by)
+    attachment.uploaded_at = now or timezone.now()
     attachment.file.save(name, ContentFile(content), save=False)
     attachment.save()
     return attachment
 
 
 @transaction.atomic
-def checklist_item_set(*, item: "m.ChecklistItem", done: bool, by) -> "m.ChecklistItem":
+def checklist_item_set(*, item: "m.ChecklistItem", done: bool, by, now=None) -> "m.ChecklistItem":
     """Tick or untick a checklist step; only MktgOps does, and who and when is kept."""
     if not user_is_mktgops(by):
         raise IssueMoveForbidden("Only MktgOps team members tick the evaluation steps.")
@@ -568,7 +597,7 @@ def checklist_item_set(*, item: "m.ChecklistItem", done: bool, by) -> "m.Checkli
     if item.done == done:
         return item
     item.done = done
-    item.done_by, item.done_at = (by, timezone.now()) if done else (None, None)
+    item.done_by, item.done_at = (by, now or timezone.now()) if done else (None, None)
     item.save(update_fields=["done", "done_by", "done_at"])
     return item
 
@@ -579,7 +608,7 @@ def checklist_item_set(*, item: "m.ChecklistItem", done: bool, by) -> "m.Checkli
 
 
 @transaction.atomic
-def labels_attach(*, issue: Issue, labels: list, by, record: bool = True) -> list:
+def labels_attach(*, issue: Issue, labels: list, by, record: bool = True, now=None) -> list:
     """Add `labels`; a scoped label replaces the issue's other label of the same scope. Raises `LabelError`."""
     current = list(issue.labels.all())
     current_names = {lbl.name for lbl in current}
@@ -593,25 +622,25 @@ def labels_attach(*, issue: Issue, labels: list, by, record: bool = True) -> lis
     if added:
         issue.labels.add(*added)
     if record:
-        events.issue_labels_changed(issue, by=by, added=added, removed=removed)
+        events.issue_labels_changed(issue, by=by, added=added, removed=removed, at=now)
     return added
 
 
 @transaction.atomic
-def labels_detach(*, issue: Issue, labels: list, by) -> None:
+def labels_detach(*, issue: Issue, labels: list, by, now=None) -> None:
     present = list(issue.labels.filter(pk__in=[lbl.pk for lbl in labels]))
     if present:
         issue.labels.remove(*present)
-        events.issue_labels_changed(issue, by=by, added=[], removed=present)
+        events.issue_labels_changed(issue, by=by, added=[], removed=present, at=now)
 
 
 @transaction.atomic
-def labels_set(*, issue: Issue, labels: list, by) -> None:
+def labels_set(*, issue: Issue, labels: list, by, now=None) -> None:
     """Make the issue's labels exactly `labels` (the edit form, the admin and the API's PATCH)."""
     labels_validate(labels)
     wanted = {lbl.pk for lbl in labels}
-    labels_detach(issue=issue, labels=[lbl for lbl in issue.labels.all() if lbl.pk not in wanted], by=by)
-    labels_attach(issue=issue, labels=labels, by=by)
+    labels_detach(issue=issue, labels=[lbl for lbl in issue.labels.all() if lbl.pk not in wanted], by=by, now=now)
+    labels_attach(issue=issue, labels=labels, by=by, now=now)
 
 
 # --- Milestone membership and the rollover's issue side ---------------------------------------------------
@@ -621,9 +650,9 @@ def labels_set(*, issue: Issue, labels: list, by) -> None:
 ROLL_BATCH_SIZE = 1000
 
 
-def milestone_membership_change(*, issue_id: int, old_id: int | None, new_id: int | None) -> None:
-    """Record an issue leaving `old_id` (removed) and entering `new_id` (planned, or added late)."""
-    now = timezone.now()
+def milestone_membership_change(*, issue_id: int, old_id: int | None, new_id: int | None, now=None) -> None:
+    """Record an issue leaving `old_id` (removed) and entering `new_id` (planned, or added late) at `now`."""
+    now = now or timezone.now()
     if old_id is not None:
         MilestoneMembership.objects.filter(issue_id=issue_id, milestone_id=old_id, left_at__isnull=True).update(
             left_at=now, left_how=MembershipLeft.REMOVED

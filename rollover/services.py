@@ -45,8 +45,8 @@ def milestone_has_ended(milestone: Milestone, day: datetime.date | None = None) 
     return milestone.due_date < (day or timezone.localdate())
 
 
-def rollover_get_or_create(*, milestone: Milestone, by=None) -> Rollover:
-    if not milestone_has_ended(milestone):
+def rollover_get_or_create(*, milestone: Milestone, by=None, now=None) -> Rollover:
+    if not milestone_has_ended(milestone, timezone.localdate(now) if now else None):
         raise MilestoneError(
             f"{milestone.title} has not ended yet (it is due {milestone.due_date:%Y-%m-%d}); "
             "a milestone rolls over after its last day.",
@@ -54,7 +54,8 @@ def rollover_get_or_create(*, milestone: Milestone, by=None) -> Rollover:
         )
     # get_or_create re-reads on the unique-constraint race, so two workers get the same row.
     rollover, _ = Rollover.objects.get_or_create(
-        milestone=milestone, defaults={"triggered_by": by, "channel": settings.SLACK_ROLLOVER_CHANNEL}
+        milestone=milestone,
+        defaults={"triggered_by": by, "channel": settings.SLACK_ROLLOVER_CHANNEL, "created_at": now or timezone.now()},
     )
     return rollover
 
@@ -89,7 +90,9 @@ def rollover_comment_body(*, from_title: str, to_title: str, reason: str, reason
 
 
 @transaction.atomic
-def rollover_move_issues(*, rollover: Rollover, by=None, day: datetime.date | None = None) -> Rollover:
+def rollover_move_issues(
+    *, rollover: Rollover, by=None, day: datetime.date | None = None, now: datetime.datetime | None = None
+) -> Rollover:
     """Step 1: move every open, not-Completed issue to the next milestone, once.
 
     Batched: one UPDATE for the issues, bulk inserts for comments, events, records and the planned
@@ -108,7 +111,7 @@ def rollover_move_issues(*, rollover: Rollover, by=None, day: datetime.date | No
         .values("pk", "title", "confidential", "stage", "assignee_id", "rollover_reason", "rollover_reason_by_id")
     )
     ids = [issue["pk"] for issue in issues]
-    now = timezone.now()
+    now = now or timezone.now()
     completed = Issue.objects.filter(milestone=milestone).count() - len(ids)
 
     people = _people({i["assignee_id"] for i in issues} | {i["rollover_reason_by_id"] for i in issues})
@@ -233,7 +236,7 @@ def rollover_post_parent(*, rollover: Rollover) -> Rollover:
     return rollover
 
 
-def rollover_post_next_reply(*, rollover: Rollover) -> RolloverReply | None:
+def rollover_post_next_reply(*, rollover: Rollover, now=None) -> RolloverReply | None:
     """Step 3, one reply: the first planned reply not yet posted, in the parent's thread. None when all are."""
     with transaction.atomic():
         rollover = Rollover.objects.select_for_update().get(pk=rollover.pk)
@@ -249,20 +252,20 @@ def rollover_post_next_reply(*, rollover: Rollover) -> RolloverReply | None:
             thread_ts=rollover.parent_ts,
         )
         reply.ts = posted.ts
-        reply.posted_at = timezone.now()
+        reply.posted_at = now or timezone.now()
         reply.save(update_fields=["ts", "posted_at"])
     return reply
 
 
 @transaction.atomic
-def rollover_finish(*, rollover: Rollover) -> Rollover:
+def rollover_finish(*, rollover: Rollover, now=None) -> Rollover:
     rollover = Rollover.objects.select_for_update().get(pk=rollover.pk)
     if rollover.status == RolloverStatus.DONE:
         return rollover
     if rollover.moved_at is None or not rollover.parent_ts or rollover.replies.filter(ts="").exists():
         return rollover  # someone else is still at it; the run that posts the last reply finishes
     rollover.status = RolloverStatus.DONE
-    rollover.finished_at = timezone.now()
+    rollover.finished_at = now or timezone.now()
     rollover.last_error = ""
     rollover.error_code = ""
     rollover.save(update_fields=["status", "finished_at", "last_error", "error_code"])
@@ -279,7 +282,9 @@ def rollover_record_error(*, rollover: Rollover, message: str, code: str = "", f
     Rollover.objects.filter(pk=rollover.pk).exclude(status=RolloverStatus.DONE).update(**changes)
 
 
-def milestone_rollover(*, milestone: Milestone, by=None, day: datetime.date | None = None) -> Rollover:
+def milestone_rollover(
+    *, milestone: Milestone, by=None, day: datetime.date | None = None, now: datetime.datetime | None = None
+) -> Rollover:
     """Run the rollover of an ended milestone, or resume it; a finished one is left as it is.
 
     `day` is the day it runs as (today by default): it decides which milestone is next. Loading history
@@ -288,16 +293,17 @@ def milestone_rollover(*, milestone: Milestone, by=None, day: datetime.date | No
     Raises SlackRateLimited / SlackTransientError for the task to retry later (the error is already on
     the record); an error that will not pass (channel_not_found, invalid_auth, ...) marks it failed.
     """
-    rollover = rollover_get_or_create(milestone=milestone, by=by)
+    day = day or (timezone.localdate(now) if now else None)
+    rollover = rollover_get_or_create(milestone=milestone, by=by, now=now)
     if rollover.status == RolloverStatus.DONE:
         return rollover
     Rollover.objects.filter(pk=rollover.pk).update(
-        attempts=F("attempts") + 1, started_at=rollover.started_at or timezone.now()
+        attempts=F("attempts") + 1, started_at=rollover.started_at or now or timezone.now()
     )
-    rollover = rollover_move_issues(rollover=rollover, by=by, day=day)
+    rollover = rollover_move_issues(rollover=rollover, by=by, day=day, now=now)
     try:
         rollover = rollover_post_parent(rollover=rollover)
-        while rollover_post_next_reply(rollover=rollover) is not None:
+        while rollover_post_next_reply(rollover=rollover, now=now) is not None:
             pass
     except SlackPermanentError as exc:
         rollover_record_error(rollover=rollover, message=str(exc), code=exc.code, failed=True)
@@ -306,7 +312,7 @@ def milestone_rollover(*, milestone: Milestone, by=None, day: datetime.date | No
     except SlackError as exc:
         rollover_record_error(rollover=rollover, message=str(exc), code=type(exc).__name__, failed=False)
         raise
-    return rollover_finish(rollover=rollover)
+    return rollover_finish(rollover=rollover, now=now)
 
 
 def rollover_request(*, milestone: Milestone, by) -> Rollover:
