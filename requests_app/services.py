@@ -207,11 +207,8 @@ def issue_move(
     )
     from requests_app import notifications
 
-    transaction.on_commit(
-        lambda: notifications.issue_moved(
-            issue_id=issue.pk, to_stage=issue.stage, reason=reason, transition_id=transition.pk
-        )
-    )
+    # In the move's transaction (the task outbox): its e-mail and label-rule tasks survive a broker outage.
+    notifications.issue_moved(issue_id=issue.pk, to_stage=issue.stage, reason=reason, transition_id=transition.pk)
     return issue
 
 
