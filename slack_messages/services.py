@@ -272,14 +272,14 @@ def _pace_reserve(channel: str, interval: float, *, bump: bool = False) -> float
 def _pace_reserve_in_database(channel: str, interval: float, *, bump: bool) -> float:
     from slack_messages.models import SlackChannelPace
 
-    now = time.time()
     with transaction.atomic():
         alias = SlackChannelPace.objects.filter(channel=channel).values_list("alias_of", flat=True).first()
         row, _ = SlackChannelPace.objects.select_for_update().get_or_create(channel=alias or channel)
+        now = time.time()  # after the lock: waiting for it must not make the slot early
         slot = now if bump else max(now, row.next_at)
         row.next_at = max(row.next_at, slot + interval)
         row.save(update_fields=["next_at"])
-    return max(slot - now, 0.0)
+    return max(slot - time.time(), 0.0)
 
 
 def _pace_alias(name: str, channel_id: str) -> None:

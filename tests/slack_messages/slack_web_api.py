@@ -271,7 +271,8 @@ class SlackWebAPI:
 
     # Answering ---------------------------------------------------------------------------------------
     def _next_ts(self) -> str:
-        self._ts += 100
+        # Slack's ts is the posting time (microseconds), unique in the channel.
+        self._ts = max(self._ts + 100, int(time.time() * 1_000_000))
         return f"{self._ts // 1_000_000:010d}.{self._ts % 1_000_000:06d}"
 
     def _channel_known(self, channel: str) -> bool:
