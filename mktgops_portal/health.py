@@ -22,11 +22,17 @@ CHECK_TIMEOUT_SECONDS = 1
 _pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="healthz")
 
 
-def _database_check() -> str:
+def _database_params() -> dict:
+    """Connection parameters for the check: the portal's, with a short connect and statement timeout."""
     params = connection.get_connection_params()
     if connection.vendor == "postgresql":
         params["connect_timeout"] = CHECK_TIMEOUT_SECONDS
         params["options"] = f"{params.get('options', '')} -c statement_timeout={CHECK_TIMEOUT_SECONDS * 1000}"
+    return params
+
+
+def _database_check(params: dict) -> str:
+    connection.get_connection_params()  # this thread's wrapper sets up its own state (SQLite's init commands)
     raw = connection.get_new_connection(params)  # its own connection: the request's may be the stuck one
     try:
         cursor = raw.cursor()
@@ -63,7 +69,7 @@ def _outcome(future, deadline: float) -> str:
 
 def healthz(request):
     deadline = time.monotonic() + HEALTH_DEADLINE_SECONDS
-    database, broker = _pool.submit(_database_check), _pool.submit(_broker_check)
+    database, broker = _pool.submit(_database_check, _database_params()), _pool.submit(_broker_check)
     parts = {"database": _outcome(database, deadline), "broker": _outcome(broker, deadline)}
     healthy = parts["database"] == "ok" and parts["broker"] in ("ok", "eager")
     down = [name for name, state in parts.items() if state not in ("ok", "eager")]
