@@ -55,7 +55,9 @@ def task_outbox_send(pk: int) -> bool:
     except Exception as exc:  # noqa: BLE001 — a broker that is down, or (eager) the task itself failing
         if not current_app.conf.task_always_eager:
             logger.warning("Task outbox: %s not sent (%s); the sweep will retry.", task, exc)
-            OutboxTask.objects.filter(pk=pk).update(last_error=f"{exc.__class__.__name__}: {exc}"[:2000])
+            OutboxTask.objects.filter(pk=pk).update(
+                last_error=f"{exc.__class__.__name__}: {exc}"[:2000], claimed_until=None
+            )
             return False
         # Without a broker the task ran here and failed: running it again from a sweep would not help.
         logger.exception("Task outbox: %s failed when run in-process.", task)

@@ -219,6 +219,9 @@ class SlackWebAPI:
         self.always: Scripted | None = None
         self.read_script: list[Scripted | None] = []
         self.messages: list[dict] = []  # what the channel holds: {"ts", "text", "thread_ts"?}
+        # Called with each chat.postMessage's params after the message is taken and before the answer
+        # leaves (fault injection: kill the worker, drop its database connection, while the answer is due).
+        self.on_post = None
         self._ts = 1_700_000_000 * 1_000_000
         self._lock = threading.Lock()
         api = self
@@ -380,6 +383,8 @@ class SlackWebAPI:
                     body if isinstance(body, dict) else {}, accepted,
                 )
             )  # fmt: skip
+        if accepted and self.on_post is not None:
+            self.on_post(params)
         if scripted and scripted.delay:
             time.sleep(scripted.delay)
         if scripted and scripted.drop:
