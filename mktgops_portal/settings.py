@@ -192,12 +192,14 @@ CELERY_REDIS_SOCKET_TIMEOUT = 5
 # the beat sweep sends it later) instead of retrying for 20 s while the user waits.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.5, "interval_max": 0.5}
-# A worker started before Redis waits for it; one that loses Redis reconnects for ever, and gives up
-# the tasks it was running (they are redelivered) rather than acknowledging on a dead connection.
+# A worker started before Redis waits for it; one that loses Redis reconnects for ever. The tasks it was
+# running finish (a rollover half-way through a Slack call is best left to end); their acknowledgement is
+# lost with the connection, so the broker redelivers them after the visibility timeout, and the rerun
+# finds the work done (leases and recorded progress).
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_CONNECTION_RETRY = True
 CELERY_BROKER_CONNECTION_MAX_RETRIES = None
-CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 CELERY_BEAT_SCHEDULE = {
     "milestones-ensure-ahead": {
         "task": "milestones.tasks.milestones_ensure_ahead_task",
