@@ -238,10 +238,21 @@ local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local interval = tonumber(ARGV[2])
 local nxt = tonumber(redis.call('GET', KEYS[1] .. channel) or '0')
 local slot = math.max(now, nxt)
-if ARGV[3] == 'bump' then slot = now end
-local later = math.max(nxt, slot + interval)
-redis.call('SET', KEYS[1] .. channel, later, 'PX', later - now + 60000)
+redis.call('SET', KEYS[1] .. channel, slot + interval, 'PX', slot + interval - now + 60000)
 return slot - now
+"""
+# After a post to `name` answered with channel `id`: from now on `name` is paced as `id`, and `id` takes over
+# every slot already reserved under `name` (so posts reserved under either never come closer than the pace).
+_ALIAS = """
+local name, id, interval = ARGV[1], ARGV[2], tonumber(ARGV[3])
+redis.call('SET', KEYS[2] .. name, id, 'EX', 86400)
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local a = tonumber(redis.call('GET', KEYS[1] .. id) or '0')
+local b = tonumber(redis.call('GET', KEYS[1] .. name) or '0')
+local later = math.max(a, b, now + interval)
+redis.call('SET', KEYS[1] .. id, later, 'PX', later - now + 60000)
+return 0
 """
 _redis_client = None
 
@@ -255,48 +266,61 @@ def _pace_redis():
     return _redis_client
 
 
-def _pace_reserve(channel: str, interval: float, *, bump: bool = False) -> float:
-    """Seconds to wait before posting to `channel` (its next free slot, now reserved); `bump` only marks a post."""
+def _pace_reserve(channel: str, interval: float) -> float:
+    """Seconds to wait before posting to `channel`: its next free slot, now reserved for this post."""
     if settings.REDIS_URL:
         import redis
 
         try:
-            client = _pace_redis()
-            waited = client.eval(_RESERVE, 2, PACE_KEY, ALIAS_KEY, channel, int(interval * 1000), "bump" * bump)
+            waited = _pace_redis().eval(_RESERVE, 2, PACE_KEY, ALIAS_KEY, channel, int(interval * 1000))
             return max(int(waited), 0) / 1000
         except redis.RedisError as exc:
             logger.warning("Slack pacing falls back to the database: Redis failed (%s).", exc)
-    return _pace_reserve_in_database(channel, interval, bump=bump)
+    return _pace_reserve_in_database(channel, interval)
 
 
-def _pace_reserve_in_database(channel: str, interval: float, *, bump: bool) -> float:
+def _pace_reserve_in_database(channel: str, interval: float) -> float:
     from slack_messages.models import SlackChannelPace
 
     with transaction.atomic():
         alias = SlackChannelPace.objects.filter(channel=channel).values_list("alias_of", flat=True).first()
         row, _ = SlackChannelPace.objects.select_for_update().get_or_create(channel=alias or channel)
+        if row.alias_of:  # named as an alias while we waited for its lock
+            row, _ = SlackChannelPace.objects.select_for_update().get_or_create(channel=row.alias_of)
         now = time.time()  # after the lock: waiting for it must not make the slot early
-        slot = now if bump else max(now, row.next_at)
-        row.next_at = max(row.next_at, slot + interval)
+        slot = max(now, row.next_at)
+        row.next_at = slot + interval
         row.save(update_fields=["next_at"])
     return max(slot - time.time(), 0.0)
 
 
-def _pace_alias(name: str, channel_id: str) -> None:
-    """Remember that `name` is `channel_id` for pacing (Slack answers a post to `#name` with the ID)."""
-    if name == channel_id:
-        return
+def _pace_alias(name: str, channel_id: str, interval: float) -> None:
+    """After a post to `name` that Slack answered as `channel_id`: pace both as one channel (see _ALIAS)."""
     if settings.REDIS_URL:
         import redis
 
         try:
-            _pace_redis().set(f"{ALIAS_KEY}{name}", channel_id, ex=24 * 3600)
+            _pace_redis().eval(_ALIAS, 2, PACE_KEY, ALIAS_KEY, name, channel_id, int(interval * 1000))
             return
-        except redis.RedisError:
-            pass
+        except redis.RedisError as exc:
+            logger.warning("Slack pacing falls back to the database: Redis failed (%s).", exc)
     from slack_messages.models import SlackChannelPace
 
-    SlackChannelPace.objects.update_or_create(channel=name, defaults={"alias_of": channel_id})
+    with transaction.atomic():
+        for channel in sorted([name, channel_id]):  # a fixed order: two of these at once cannot deadlock
+            SlackChannelPace.objects.get_or_create(channel=channel)
+        rows = {
+            r.channel: r
+            for r in SlackChannelPace.objects.select_for_update()
+            .filter(channel__in=[name, channel_id])
+            .order_by("channel")
+        }
+        named, target = rows[name], rows[channel_id]
+        target.next_at = max(target.next_at, named.next_at, time.time() + interval)
+        target.save(update_fields=["next_at"])
+        if named.alias_of != channel_id:
+            named.alias_of = channel_id
+            named.save(update_fields=["alias_of"])
 
 
 def _pace(channel: str) -> None:
@@ -311,10 +335,10 @@ def _pace(channel: str) -> None:
 
 def _pace_mark(channel: str, answered: str) -> None:
     """After a post to `channel` that Slack answered as `answered` (its ID): pace both names as one."""
-    if float(settings.SLACK_MIN_INTERVAL_SECONDS) <= 0 or channel == answered:
+    interval = float(settings.SLACK_MIN_INTERVAL_SECONDS)
+    if interval <= 0 or channel == answered:
         return
-    _pace_alias(channel, answered)
-    _pace_reserve(answered, float(settings.SLACK_MIN_INTERVAL_SECONDS), bump=True)
+    _pace_alias(channel, answered, interval)
 
 
 def _outbox_ts(channel: str) -> str:

@@ -4,6 +4,7 @@ an unacknowledged task. PostgreSQL and Redis are real; the timings are scaled do
 timeout 6 s) and the production bound is printed next to what was measured.
 """
 
+import datetime
 import os
 import shutil
 import signal
@@ -16,6 +17,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.db import connection
+from django.utils import timezone
 
 from milestones.models import Rollover, RolloverStatus
 from milestones.tasks import milestone_rollover_task, rollovers_resume_stalled_task
@@ -146,8 +148,9 @@ def real_worker(requires_postgres, private_redis, slack_api, tmp_path):
     app._pool, app.amqp._producer_pool = None, None
     workers: list[Worker] = []
 
-    def new_worker(pool: str = "solo") -> Worker:
-        worker = Worker(env, Path(os.environ.get("FAULTS_LOG_DIR") or tmp_path) / "worker.log", pool)
+    def new_worker(pool: str = "solo", **overrides: str) -> Worker:
+        log = Path(os.environ.get("FAULTS_LOG_DIR") or tmp_path) / f"worker-{len(workers)}.log"
+        worker = Worker({**env, **overrides}, log, pool)
         worker.start()
         workers.append(worker)
         return worker
@@ -245,4 +248,43 @@ def test_a_worker_survives_a_redis_restart_with_a_task_in_flight(real_worker, pr
     tally.report()
     assert alive
     assert took_new_work
+    tally.assert_clean()
+
+
+@pytest.mark.postgres
+@pytest.mark.redis
+@pytest.mark.django_db(transaction=True)
+def test_three_rollovers_on_three_workers_keep_one_message_a_second_per_channel(real_worker, slack_api):
+    from milestones.models import Milestone
+    from requests_app.models import Stage
+    from tests import factories
+
+    today = timezone.localdate()
+    factories.current_milestone()
+    ivy = factories.ic(username="ivy")
+    milestones = []
+    for k in range(3):
+        start = today - datetime.timedelta(days=300 - 3 * k)
+        milestone = Milestone.objects.create(title=f"Paced {k}", start_date=start, due_date=start)
+        factories.IssueFactory(milestone=milestone, stage=Stage.IN_PROGRESS, assignee=ivy)
+        milestones.append(milestone)
+    # Three worker processes: pacing kept in one process would let them post three at once.
+    for _ in range(3):
+        real_worker(SLACK_MIN_INTERVAL_SECONDS="1")
+    time.sleep(3)  # all three consuming before the tasks arrive
+    for milestone in milestones:
+        milestone_rollover_task.delay(milestone.pk)
+    assert _wait(lambda: all(_done(m) for m in milestones), 60, every=0.5), "the rollovers did not finish"
+
+    times = sorted(r.at for r in slack_api.post_requests())
+    assert len(times) == 6
+    gaps = [later - earlier for earlier, later in zip(times, times[1:], strict=False)]
+    rate = (len(times) - 1) / (times[-1] - times[0])
+    tally = Tally("three rollovers at once on three worker processes, one channel")
+    tally.check_slack(slack_api)
+    tally.notes.append(f"{rate:.2f} messages/s, closest two {min(gaps):.2f}s apart (Redis pacing)")
+    tally.report()
+    # Slots are a second apart; a post may leave its slot a little late (a busy machine), never early.
+    assert min(gaps) >= 0.8
+    assert rate <= 1.02
     tally.assert_clean()
