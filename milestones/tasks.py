@@ -60,7 +60,7 @@ def milestone_rollover_task(self, milestone_id: int, by_id: int | None = None) -
         by = get_user_model().objects.filter(pk=by_id).first() if by_id else None
         rollover = milestone_rollover(milestone=milestone, by=by, owner=f"task-{self.request.id or 'eager'}")
     except SlackRateLimited as exc:
-        countdown = exc.retry_after
+        countdown = min(exc.retry_after, settings.CELERY_RETRY_COUNTDOWN_MAX_SECONDS)
         error = exc
     except SlackTransientError as exc:
         if self.request.retries >= settings.SLACK_MAX_RETRIES:

@@ -204,3 +204,15 @@ def test_the_stall_sweep_leaves_live_and_waiting_rollovers_alone(ended):
 def test_markers_name_the_rollover_and_the_message():
     assert marker(12, 0) == "[MktgOps rollover 12 message 0]"
     assert marker(12, 3) not in marker(12, 31)
+
+
+def test_the_rollover_page_says_when_a_worker_is_on_it_and_when_it_resumes(ended, client):
+    rollover = rollover_move_issues(rollover=rollover_get_or_create(milestone=ended.milestone))
+    client.force_login(ended.manager)
+    assert rollover_lease_take(rollover=rollover, owner="worker-1")
+    assert "a worker is posting the thread now" in client.get(f"/milestones/{ended.milestone.pk}/").content.decode()
+
+    services.rollover_lease_release(rollover=rollover, owner="worker-1", resume_at=timezone.now())
+    page = client.get(f"/milestones/{ended.milestone.pk}/").content.decode()
+    assert "a worker is posting" not in page
+    assert "resumes by itself after" in page
