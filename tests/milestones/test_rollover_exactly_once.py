@@ -97,6 +97,7 @@ def test_a_worker_killed_after_the_parent_left_resumes_once_its_lease_lapses(end
     assert Rollover.objects.get().attempts == 1  # the run that found the lease taken did not count
 
 
+@pytest.mark.django_db(transaction=True)  # the task closes the lost connection: no test transaction around it
 def test_the_database_lost_while_a_reply_is_in_flight_records_it_and_the_next_run_posts_nothing_twice(
     ended, slack_api, monkeypatch
 ):
@@ -134,7 +135,7 @@ def test_a_reason_of_entities_is_escaped_then_cut_within_slacks_limits(db, slack
     f.current_milestone()
     for n in range(3):
         f.IssueFactory(
-            milestone=ended, assignee=ic, stage=Stage.IN_PROGRESS, title="<&> " * 100 + str(n),
+            milestone=ended, assignee=ic, stage=Stage.IN_PROGRESS, title="<&> " * 60 + str(n),
             rollover_reason="<&> " * 750, rollover_reason_by=ic,
         )  # fmt: skip
     rollover = milestone_rollover(milestone=ended)
