@@ -254,6 +254,16 @@ local later = math.max(a, b, now + interval)
 redis.call('SET', KEYS[1] .. id, later, 'PX', later - now + 60000)
 return 0
 """
+# After a post completes: the channel's next slot is at least a full interval after it (a post that left
+# late must not let the next one follow it closely).
+_DONE = """
+local channel = redis.call('GET', KEYS[2] .. ARGV[1]) or ARGV[1]
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local later = math.max(tonumber(redis.call('GET', KEYS[1] .. channel) or '0'), now + tonumber(ARGV[2]))
+redis.call('SET', KEYS[1] .. channel, later, 'PX', later - now + 60000)
+return 0
+"""
 _redis_client = None
 
 
@@ -334,11 +344,27 @@ def _pace(channel: str) -> None:
 
 
 def _pace_mark(channel: str, answered: str) -> None:
-    """After a post to `channel` that Slack answered as `answered` (its ID): pace both names as one."""
+    """After a post to `channel` that Slack answered as `answered` (its ID): pace both names as one, and
+    keep the channel's next slot a full interval after this post's completion."""
     interval = float(settings.SLACK_MIN_INTERVAL_SECONDS)
-    if interval <= 0 or channel == answered:
+    if interval <= 0:
         return
-    _pace_alias(channel, answered, interval)
+    if channel != answered:
+        _pace_alias(channel, answered, interval)
+    if settings.REDIS_URL:
+        import redis
+
+        try:
+            _pace_redis().eval(_DONE, 2, PACE_KEY, ALIAS_KEY, answered, int(interval * 1000))
+            return
+        except redis.RedisError as exc:
+            logger.warning("Slack pacing falls back to the database: Redis failed (%s).", exc)
+    from slack_messages.models import SlackChannelPace
+
+    with transaction.atomic():
+        row, _ = SlackChannelPace.objects.select_for_update().get_or_create(channel=answered)
+        row.next_at = max(row.next_at, time.time() + interval)
+        row.save(update_fields=["next_at"])
 
 
 def _outbox_ts(channel: str) -> str:
