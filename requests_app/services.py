@@ -1,7 +1,7 @@
 """Writes: every change to an issue goes through one of these functions."""
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django_fsm import TransitionNotAllowed
@@ -177,11 +177,51 @@ def _save_at(issue: Issue, now, fields: list[str]) -> None:
         issue._now = before
 
 
+# One advisory lock per board column (PostgreSQL): class id, then the stage as a number.
+COLUMN_LOCK_CLASS = 0x4D4B_5401
+
+
+def _column_lock(stage: str) -> None:
+    """Take the column's lock until the transaction ends: placements in one column go one at a time.
+
+    Placements lock their own card's row first (issue_move), then this lock; `_renumber` skips the rows
+    other transactions hold, so whoever holds this lock never waits for a row and no cycle (deadlock) can
+    form. SQLite needs none: it runs one writing transaction at a time.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [COLUMN_LOCK_CLASS, int(stage)])
+
+
+def _column_rows(stage: str):
+    """The column as a placement sees it: cards other transactions are placing right now are left out.
+
+    Those cards hold their row and wait for the column's lock; they take their place after this one, so
+    treating them as absent (SKIP LOCKED) is what they will see too, and nobody waits for a row here.
+    """
+    column = issue_column(stage)
+    if connection.vendor == "postgresql":
+        column = column.select_for_update(skip_locked=True, of=("self",))
+    return column
+
+
 def _position_for(
-    issue: Issue, stage: str, index: int | None, *, after_id: int | None = None, before_id: int | None = None
+    issue: Issue,
+    stage: str,
+    index: int | None,
+    *,
+    after_id: int | None = None,
+    before_id: int | None = None,
+    locked: bool = False,
 ) -> int:
-    """A sparse position at `index` of the target column (the end when None), or between two cards."""
-    column = issue_column(stage).exclude(pk=issue.pk)
+    """A sparse position at `index` of the target column (the end when None), or between two cards.
+
+    Read under the column's lock (`_column_lock`), so the neighbours read are the ones the position lands
+    between: a renumbering in another transaction cannot slip in between the read and the write.
+    """
+    if not locked:
+        _column_lock(stage)
+    column = _column_rows(stage).exclude(pk=issue.pk)
     if after_id is not None or before_id is not None:
         between = _position_between(column, after_id=after_id, before_id=before_id)
         if between is not None:
@@ -190,7 +230,7 @@ def _position_for(
             before_id is not None and column.filter(pk=before_id).exists()
         ):
             _renumber(stage)  # the neighbours exist but no integer lies between them
-            return _position_for(issue, stage, index, after_id=after_id, before_id=before_id)
+            return _position_for(issue, stage, index, after_id=after_id, before_id=before_id, locked=True)
         # Neighbours that left the column meanwhile: fall back to the index (or the end).
     neighbours = (
         []
@@ -206,7 +246,7 @@ def _position_for(
     if high - low > 1:
         return (low + high) // 2
     _renumber(stage)
-    return _position_for(issue, stage, index)
+    return _position_for(issue, stage, index, locked=True)
 
 
 def _position_between(column, *, after_id: int | None, before_id: int | None) -> int | None:
@@ -233,7 +273,12 @@ def _position_between(column, *, after_id: int | None, before_id: int | None) ->
 
 
 def _renumber(stage: str) -> None:
-    ids = list(issue_column(stage).values_list("pk", flat=True))
+    """Spread the column's positions out again (under the column's lock, see `_column_lock`).
+
+    Rows another transaction holds are skipped, not waited for (`_column_rows`): they are cards being
+    placed, which take their new position after this commits, so no deadlock can form.
+    """
+    ids = list(_column_rows(stage).values_list("pk", flat=True))
     Issue.objects.bulk_update(
         [Issue(pk=pk, position=(i + 1) * POSITION_GAP) for i, pk in enumerate(ids)], ["position"], batch_size=500
     )

@@ -18,8 +18,10 @@ LAYERS: dict[str, int] = {
     "mktgops_portal.errors": 0,
     "mktgops_portal.spreadsheet": 0,
     "accounts": 0,
-    # A leaf service: Slack. Knows nothing of labels, milestones or issues.
+    # Leaf services: Slack, and the task outbox (tasks recorded with a change, sent after its commit). They know
+    # nothing of labels, milestones or issues.
     "slack_messages": 1,
+    "task_outbox": 1,
     # The taxonomy and planning: labels, milestones and their cadence. Know nothing of issues.
     "labels": 2,
     "milestones": 2,
