@@ -9,15 +9,30 @@ PORT ?= 8000
 SITE_URL ?= http://$(HOST):$(PORT)
 export SITE_URL
 
-.PHONY: run test lint fmt bench migrate seed demo worker beat check-deploy clean
+.PHONY: run test lint fmt bench migrate seed demo worker beat check-deploy clean lock upgrade faults
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(STAMP): pyproject.toml | $(BIN)/python
+# Everything installs from the lock files (exact versions), the project itself without its dependencies.
+$(STAMP): requirements.lock requirements-dev.lock pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m pip install --quiet -r requirements-dev.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
+
+# After adding or changing a dependency in pyproject.toml: pin it (and only what it needs) in the locks.
+PIP_COMPILE = $(BIN)/pip-compile --quiet --strip-extras --no-emit-index-url --no-emit-find-links
+lock: | $(BIN)/python
+	$(BIN)/python -m pip install --quiet "pip-tools>=7.4"
+	$(PIP_COMPILE) -o requirements.lock pyproject.toml
+	$(PIP_COMPILE) --extra dev -c requirements.lock -o requirements-dev.lock pyproject.toml
+
+# Move every pin to the newest release the pyproject.toml ranges allow; then run `make test`.
+upgrade: | $(BIN)/python
+	$(BIN)/python -m pip install --quiet "pip-tools>=7.4"
+	$(PIP_COMPILE) --upgrade -o requirements.lock pyproject.toml
+	$(PIP_COMPILE) --upgrade --extra dev -c requirements.lock -o requirements-dev.lock pyproject.toml
 
 install: $(STAMP)
 
@@ -51,6 +66,10 @@ fmt: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
+
+# The fault-injection suite alone (real PostgreSQL, Redis, Celery worker; prints its figures).
+faults: $(STAMP)
+	$(BIN)/python -m pytest tests/faults -s $(PYTEST_ARGS)
 
 worker: $(STAMP)
 	$(BIN)/celery -A mktgops_portal worker -l info

@@ -30,6 +30,7 @@ RENDERS = int(os.environ.get("BENCH_RENDERS", "25"))
 TRIVIAL_REQUESTS = int(os.environ.get("BENCH_TRIVIAL_REQUESTS", "3000"))
 MOVE_REQUESTS = int(os.environ.get("BENCH_MOVE_REQUESTS", "600"))
 ROLLOVER_ISSUES = int(os.environ.get("BENCH_ROLLOVER_ISSUES", "5000"))
+IMPORT_ISSUES = int(os.environ.get("BENCH_IMPORT_ISSUES", "10000"))
 # Several people may run the bench on one PostgreSQL server: BENCH_DB names the throwaway database.
 BENCH_DB = os.environ.get("BENCH_DB", "mktgops_bench")
 PASSWORD = "bench-password"  # noqa: S105 - a throwaway database
@@ -80,6 +81,7 @@ from django.utils import timezone  # noqa: E402
 from django.utils.crypto import get_random_string  # noqa: E402
 
 from accounts.roles import MKTGOPS_GROUP  # noqa: E402
+from benchmarks.gitlab_import import run_gitlab_import_bench  # noqa: E402
 from benchmarks.rollover import TARGET_SECONDS, run_rollover_bench  # noqa: E402
 from labels.models import Label  # noqa: E402
 from milestones.models import Milestone  # noqa: E402
@@ -381,6 +383,21 @@ def main():
     )
     print()
 
+    # The GitLab import: its own throwaway database too.
+    imported = run_gitlab_import_bench(n=IMPORT_ISSUES, report=lambda line: None)
+    print(
+        f"\n### GitLab import of {IMPORT_ISSUES:,} issues ({imported['export_mb']} MB export) — {imported['vendor']}\n"
+    )
+    print("| part | time | memory |")
+    print("|---|---:|---:|")
+    print(f"| reading the export (streamed, tracemalloc peak) | | {imported['read_peak_mb']} MB |")
+    print(
+        f"| first import ({imported['first_created']:,} created) | {imported['first_seconds']:.1f} s | "
+        f"RSS {imported['rss_before_mb']} → {imported['rss_peak_mb']} MB at most |"
+    )
+    print(f"| the same file again ({imported['again_unchanged']:,} unchanged) | {imported['again_seconds']:.1f} s | |")
+    print()
+
     first, last = rows[0], rows[-1]
     checks = [
         (
@@ -403,6 +420,13 @@ def main():
             rollover["within_target"] and rollover["issues_moved"] == ROLLOVER_ISSUES,
         ),
     ]
+    checks.append(
+        (
+            f"GitLab import of {IMPORT_ISSUES:,} issues within time and memory "
+            f"({imported['first_seconds']:.0f} s, RSS +{imported['rss_peak_mb'] - imported['rss_before_mb']:.0f} MB)",
+            imported["within_time"] and imported["within_memory"] and imported["first_created"] == IMPORT_ISSUES,
+        )
+    )
     for name, ok in checks:
         print(f"  [{'ok' if ok else 'MISSED'}] {name}")
     missed = [name for name, ok in checks if not ok]

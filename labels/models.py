@@ -28,6 +28,8 @@ class Label(models.Model):
     color = models.CharField(max_length=7, default="#6b7280", help_text="Hex colour, e.g. #1f75cb")
     kind = models.CharField(max_length=20, choices=LabelKind.choices, default=LabelKind.OTHER)
     timeframe = models.CharField(max_length=60, blank=True)
+    # Created by an import (GitLab) because the portal did not know it; an admin may keep, rename or merge it.
+    imported = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["name"]

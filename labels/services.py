@@ -177,3 +177,39 @@ def taxonomy_seed() -> TaxonomySeedResult:
             LeadStatus, result.lead_statuses, lookup={"name": name}, values={"definition": definition, "order": order}
         )
     return result
+
+
+# --- Import (gitlab_import) -------------------------------------------------------------------------------
+
+
+def label_import_get_or_create(*, name: str, color: str = "", description: str = "") -> tuple[Label, bool]:
+    """The label called `name`; created (marked imported) when the portal does not know it. (label, created).
+
+    A known label keeps its own colour and description: the handbook's taxonomy wins over the source's.
+    """
+    label = Label.objects.filter(name=name).first()
+    if label is not None:
+        return label, False
+    color = color if len(color or "") == 7 and color.startswith("#") else "#6b7280"
+    return Label.objects.create(name=name[:120], color=color, description=description or "", imported=True), True
+
+
+@transaction.atomic
+def labels_import_set(*, issue, labels: list[Label], new: bool = False) -> bool:
+    """Make an imported issue's labels exactly `labels`; returns whether they changed.
+
+    One label per scope and no stage labels (`_check_attachable`, LabelError otherwise): the importer
+    resolves scope conflicts before calling, and reports them. The Sales Systems step order is not
+    replayed: the source's history already happened. No events here: the importer brings the source's
+    own label history.
+    """
+    _check_attachable(labels)
+    if new:  # just created: nothing to compare with
+        if labels:
+            issue.labels.add(*labels)
+        return bool(labels)
+    have = set(issue.labels.values_list("pk", flat=True))
+    if have == {lbl.pk for lbl in labels}:
+        return False
+    issue.labels.set(labels)
+    return True

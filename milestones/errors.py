@@ -18,3 +18,6 @@ class MilestoneErrorCode(StrEnum):
     NOT_CLOSED = "milestone_not_closed"
     REASON_REQUIRED = "milestone_reason_required"
     STATE_CHANGED = "milestone_state_changed"
+    MESSAGE_NOT_BUILDABLE = "message_not_buildable"  # the planned Slack thread breaks one of Slack's limits
+    DATABASE_UNAVAILABLE = "database_unavailable"  # the database connection dropped mid-run; the task retries
+    GAVE_UP = "gave_up"  # Slack kept failing past SLACK_MAX_RETRIES

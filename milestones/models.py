@@ -61,6 +61,8 @@ class Milestone(FSMModelMixin, models.Model):
     closed_at = models.DateTimeField(null=True, blank=True)
     handbook_mr_url = models.URLField(blank=True)
     handbook_mr_merged = models.BooleanField(default=False)
+    # Brought in from GitLab with its own dates, which may be off the portal's cadence.
+    imported = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["start_date"]

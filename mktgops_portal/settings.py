@@ -50,6 +50,8 @@ INSTALLED_APPS = [
     "mktgops_portal",
     "slack_messages",
     "notifications",
+    "gitlab_import",
+    "task_outbox",
 ]
 
 MIDDLEWARE = [
@@ -109,6 +111,18 @@ elif "postgresql" in DATABASES["default"]["ENGINE"]:
     # Short OLTP queries: PostgreSQL's JIT compiles the board's many small subplans for longer (~0.7 s)
     # than they take to run (a few ms) once the planner's estimates pass jit_above_cost.
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
+    # A database host that does not answer costs seconds, not the OS's two minutes of SYN retries; the
+    # keepalives notice a connection that died under an idle worker.
+    DATABASES["default"]["OPTIONS"].setdefault("connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=3))
+    DATABASES["default"]["OPTIONS"].setdefault("keepalives_idle", 30)
+    DATABASES["default"]["OPTIONS"].setdefault("keepalives_interval", 10)
+    DATABASES["default"]["OPTIONS"].setdefault("keepalives_count", 3)
+    # The web process (mktgops_portal/wsgi.py sets PORTAL_PROCESS=web) also gets a statement timeout, so a
+    # stuck query ends (with a 503) before gunicorn's timeout kills the worker. Workers and commands do not:
+    # a rollover's batched moves may take longer, and nobody waits on them.
+    if env("PORTAL_PROCESS", default="") == "web":
+        timeout_ms = env.int("DATABASE_WEB_STATEMENT_TIMEOUT_MS", default=15_000)
+        DATABASES["default"]["OPTIONS"]["options"] += f" -c statement_timeout={timeout_ms}"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -219,21 +233,50 @@ CELERY_RESULT_BACKEND = REDIS_URL or None
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 
 # With Redis, sessions are read from it (written through to the database): every signed-in request
-# reads its session, and Redis answers without a database query. Without Redis, the database alone.
+# reads its session, and Redis answers without a database query. Without Redis, the database alone;
+# and when Redis is down, the database too (mktgops_portal.sessions): signed-in pages keep working.
 if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "mktgops",
+            # A Redis that is down or hung costs a request half a second, not a hang.
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         }
     }
-    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    SESSION_ENGINE = "mktgops_portal.sessions"
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
+# A task whose worker was killed (SIGKILL, OOM, host lost) is redelivered after this many seconds (Redis
+# transport; the default is an hour). Task retries wait less than this (CELERY_RETRY_COUNTDOWN_MAX_SECONDS),
+# or a waiting retry would be redelivered as if lost.
+CELERY_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=300)
+CELERY_RETRY_COUNTDOWN_MAX_SECONDS = max(CELERY_VISIBILITY_TIMEOUT - 60, 1)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
+    "socket_connect_timeout": 2,
+    "socket_timeout": 5,
+    "health_check_interval": 25,
+}
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 2
+CELERY_REDIS_SOCKET_TIMEOUT = 5
+# Publishing from a web request: a broker that is down fails fast (the task outbox keeps the task and
+# the beat sweep sends it later) instead of retrying for 20 s while the user waits.
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.5, "interval_max": 0.5}
+# A worker started before Redis waits for it; one that loses Redis reconnects for ever. The tasks it was
+# running finish (a rollover half-way through a Slack call is best left to end); their acknowledgement is
+# lost with the connection, so the broker redelivers them after the visibility timeout, and the rerun
+# finds the work done (leases and recorded progress).
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_RETRY = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 CELERY_BEAT_SCHEDULE = {
     "milestones-ensure-ahead": {
         "task": "milestones.tasks.milestones_ensure_ahead_task",
@@ -249,7 +292,23 @@ CELERY_BEAT_SCHEDULE = {
         "task": "notifications.tasks.notifications_digest_task",
         "schedule": crontab(hour=env.int("NOTIFICATION_DIGEST_HOUR", default=7), minute=0),
     },
+    # A rollover whose worker died (lease lapsed) or whose task was lost is queued again.
+    "rollovers-resume-stalled": {
+        "task": "rollover.tasks.rollovers_resume_stalled_task",
+        "schedule": 60,
+    },
+    # Tasks recorded with a change but not yet handed to the broker (it was down) are sent again.
+    "task-outbox-relay": {
+        "task": "task_outbox.tasks.task_outbox_relay_task",
+        "schedule": 60,
+    },
 }
+# The rollover's Slack thread: a run holds a lease, renewed at each message, for this long; a run whose
+# worker died is taken over when it lapses (plus ROLLOVER_STALL_SECONDS) by the sweep above.
+ROLLOVER_LEASE_SECONDS = env.int("ROLLOVER_LEASE_SECONDS", default=90)
+ROLLOVER_STALL_SECONDS = env.int("ROLLOVER_STALL_SECONDS", default=30)
+# The task outbox: a pending task older than this is sent again by the sweep (the after-commit send failed).
+TASK_OUTBOX_RESEND_AFTER_SECONDS = env.int("TASK_OUTBOX_RESEND_AFTER_SECONDS", default=30)
 
 # Milestone cadence: two-week iterations starting on MILESTONE_START_WEEKDAY (0 = Monday),
 # counted from MILESTONE_ANCHOR so every deployment agrees on which weeks start one.
@@ -276,6 +335,17 @@ SLACK_RETRY_INLINE_MAX_SECONDS = env.float("SLACK_RETRY_INLINE_MAX_SECONDS", def
 # 5xx and network errors: task retries with exponential backoff from this base, this many times.
 SLACK_RETRY_BACKOFF_SECONDS = env.float("SLACK_RETRY_BACKOFF_SECONDS", default=5.0)
 SLACK_MAX_RETRIES = env.int("SLACK_MAX_RETRIES", default=8)
+
+# GitLab import (gitlab_import): the API token is read from the environment only, never stored in a run.
+GITLAB_TOKEN = env("GITLAB_TOKEN", default="")
+# The instance an export file came from: half of the (source, project, iid) key that makes re-runs update.
+GITLAB_IMPORT_INSTANCE = env("GITLAB_IMPORT_INSTANCE", default="gitlab.com")
+GITLAB_IMPORT_PER_PAGE = env.int("GITLAB_IMPORT_PER_PAGE", default=100)
+GITLAB_IMPORT_TIMEOUT_SECONDS = env.float("GITLAB_IMPORT_TIMEOUT_SECONDS", default=30.0)
+# A 5xx is asked again after BACKOFF × 2^attempt seconds; a 429 after its Retry-After; no wait above MAX_WAIT.
+GITLAB_IMPORT_BACKOFF_SECONDS = env.float("GITLAB_IMPORT_BACKOFF_SECONDS", default=1.0)
+GITLAB_IMPORT_MAX_WAIT_SECONDS = env.float("GITLAB_IMPORT_MAX_WAIT_SECONDS", default=120.0)
+GITLAB_IMPORT_MAX_RETRIES = env.int("GITLAB_IMPORT_MAX_RETRIES", default=6)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -14,6 +14,8 @@ SLACK_BOT_TOKEN = ""
 SLACK_MIN_INTERVAL_SECONDS = 0
 SLACK_RETRY_BACKOFF_SECONDS = 0
 SITE_URL = "http://testserver"
+GITLAB_TOKEN = ""
+GITLAB_IMPORT_BACKOFF_SECONDS = 0.01
 PRIVATE_MEDIA_ROOT = VAR_DIR / "test-private"  # noqa: F405
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405
 # Threads in tests (live server, concurrency tests, the Celery test worker) must not keep connections

@@ -30,6 +30,7 @@ urlpatterns = [
     path("slack/", include("slack_messages.urls")),
     path("board/", include("requests_app.urls_board")),
     path("notifications/", include("notifications.urls")),
+    path("import/gitlab/", include("gitlab_import.urls")),
     path("audit/", include("audit.urls")),
 ]
 

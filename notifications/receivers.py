@@ -5,13 +5,13 @@ e-mails are queued on commit (by `notifications.services.notify`).
 """
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
 
 from accounts.roles import MANAGERS_GROUP, MKTGOPS_GROUP
 from notifications import services
 from notifications.models import Kind
 from requests_app import signals
 from requests_app.models import Issue, IssueTransition, Stage
+from task_outbox.services import task_outbox_add
 
 User = get_user_model()
 
@@ -106,10 +106,9 @@ def on_moved(sender, *, issue, by, transition, **kwargs):
         text = _first_line(transition.reason, 290) if to == Stage.NEEDS_INFO else f"{text}: {transition.reason}"
     services.notify(issue=issue, actor=by, plan=_merge(plan), text=text, anchor=f"move-{transition.pk}")
     if to == Stage.COMPLETED:
-        from requests_app.tasks import label_rules_deliver_task
-
-        # Label → Slack channel rules (handbook-update labels): one message per channel, once, after commit.
-        transaction.on_commit(lambda: label_rules_deliver_task.delay(transition.pk))
+        # Label → Slack channel rules (handbook-update labels): one message per channel, once. Recorded in the
+        # move's transaction (task outbox), sent after commit: a broker outage delays it, never loses it.
+        task_outbox_add("requests_app.tasks.label_rules_deliver_task", transition.pk)
 
 
 def on_assigned(sender, *, issue, by, assignee, **kwargs):
@@ -160,10 +159,9 @@ def on_signed_off(sender, *, issue, by, **kwargs):
 def on_rolled_over(sender, *, issue_ids, by, from_title, to_title, **kwargs):
     """The rollover moves thousands of issues in batches: their requesters are told by the worker, after the
     rollover commits, so the rollover's own transaction stays as lean as it was."""
-    from notifications.tasks import rollover_notify_task
-
-    ids, by_id = list(issue_ids), getattr(by, "pk", None)
-    transaction.on_commit(lambda: rollover_notify_task.delay(ids, by_id, from_title, to_title))
+    task_outbox_add(
+        "notifications.tasks.rollover_notify_task", list(issue_ids), getattr(by, "pk", None), from_title, to_title
+    )
 
 
 def rollover_notify(*, issue_ids: list[int], by_id: int | None, from_title: str, to_title: str) -> int:

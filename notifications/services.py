@@ -3,7 +3,7 @@
 Rules: the recipients of each kind are chosen in `notifications.receivers` (one function per signal); this module
 enforces what holds for all of them: never the actor themselves, never someone who may not see the issue
 (`requests_app.policy.issue_notify_allowed`), one notification per person per change, and e-mails queued with
-`transaction.on_commit` for the worker, never sent inside the request.
+the task outbox (sent after commit) for the worker, never sent inside the request.
 """
 
 import re
@@ -21,6 +21,7 @@ from mktgops_portal.errors import Invalid
 from notifications.errors import NotificationErrorCode
 from notifications.models import DEFAULT_EMAIL_KINDS, Kind, Notification, NotificationPreference, Watch
 from requests_app.policy import issue_notify_allowed
+from task_outbox.services import task_outbox_add
 
 User = get_user_model()
 
@@ -134,9 +135,8 @@ def notify_many(changes: list[tuple]) -> list[Notification]:
     created = Notification.objects.bulk_create(rows, batch_size=500)
     ids = [created[i].pk for i in immediate]
     if ids:
-        from notifications.tasks import notification_emails_task
-
-        transaction.on_commit(lambda: notification_emails_task.delay(ids))
+        # Recorded with the change (task outbox) and sent after commit: a broker outage never loses an e-mail.
+        task_outbox_add("notifications.tasks.notification_emails_task", ids)
     return created
 
 

@@ -1,3 +1,4 @@
+import datetime
 import os
 import uuid
 from collections.abc import Callable
@@ -63,19 +64,19 @@ def has_assignee(issue: "Issue") -> bool:
     return issue.assignee_id is not None
 
 
+def _today(issue: "Issue"):
+    """The day the guards judge by: the move's own (`issue_move(now=...)` sets `_today`), else today."""
+    return issue._today or timezone.localdate()
+
+
 def in_future_milestone(issue: "Issue") -> bool:
-    return (
-        issue.milestone_id is not None
-        and issue.milestone is not None
-        and issue.milestone.start_date > timezone.localdate()
-    )
+    milestone = issue.milestone if issue.milestone_id is not None else None
+    return milestone is not None and milestone.start_date > _today(issue)
 
 
 def in_current_milestone(issue: "Issue") -> bool:
     return (
-        issue.milestone_id is not None
-        and issue.milestone is not None
-        and issue.milestone.is_current_on(timezone.localdate())
+        issue.milestone_id is not None and issue.milestone is not None and issue.milestone.is_current_on(_today(issue))
     )
 
 
@@ -138,6 +139,22 @@ class Epic(models.Model):
         return reverse("epic-detail", args=[self.pk])
 
 
+class UpdatedAtField(models.DateTimeField):
+    """`auto_now=True`, except while a service saves at its own clock (`now=`): then the instance's `_now`, or on
+    insert the value it was created with."""
+
+    def pre_save(self, model_instance, add):
+        now = getattr(model_instance, "_now", None) or (getattr(model_instance, self.attname) if add else None)
+        if now is None:
+            return super().pre_save(model_instance, add)
+        setattr(model_instance, self.attname, now)
+        return now
+
+    def deconstruct(self):
+        name, _, args, kwargs = super().deconstruct()
+        return name, "django.db.models.DateTimeField", args, kwargs  # the same column: no migration
+
+
 class Issue(FSMModelMixin, models.Model):
     requester = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="requested_issues")
     assignee = models.ForeignKey(
@@ -151,6 +168,8 @@ class Issue(FSMModelMixin, models.Model):
     description = models.TextField(blank=True)
     confidential = models.BooleanField(default=False)
     weight = models.PositiveSmallIntegerField(null=True, blank=True)
+    # Kept from GitLab imports (GitLab issues carry one); the portal's own forms do not set it.
+    due_date = models.DateField(null=True, blank=True)
     milestone = models.ForeignKey(
         "milestones.Milestone", null=True, blank=True, on_delete=models.PROTECT, related_name="issues"
     )
@@ -177,7 +196,7 @@ class Issue(FSMModelMixin, models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = UpdatedAtField(auto_now=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -186,8 +205,11 @@ class Issue(FSMModelMixin, models.Model):
             models.Index(fields=["milestone", "stage"], name="issue_milestone_stage"),
         ]
 
-    # Set by the move service for the duration of one transition (the reason a guard may need).
+    # Set by the move service for the duration of one transition (the reason a guard may need, the day it
+    # happens on); `_now` by a service saving at its own clock (`updated_at` takes it).
     _pending_reason = ""
+    _today: "datetime.date | None" = None
+    _now: "datetime.datetime | None" = None
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.title}"
@@ -352,6 +374,12 @@ class Issue(FSMModelMixin, models.Model):
     def completed_to_in_progress(self):
         pass
 
+    # Import only (gitlab_import): the stage GitLab's labels say, from any stage, recorded as an "imported"
+    # transition by requests_app.services.issue_stage_import. No person moves an issue through it.
+    @transition(field=stage, source="*", target=RETURN_VALUE(*Stage.values))
+    def imported(self, stage: str):
+        return stage
+
     def _clear_planning(self):
         # 01 and 02 hold "no milestone, no assignee" (handbook); the service records what was cleared.
         self.assignee = None
@@ -367,6 +395,8 @@ class IssueTransition(models.Model):
     to_stage = models.CharField(max_length=2, choices=Stage.choices)
     reason = models.TextField(blank=True)
     at = models.DateTimeField(default=timezone.now, db_index=True)
+    # Set by an import (GitLab): the stage came from the source's labels, not from a move in the portal.
+    imported = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["at", "pk"]
@@ -471,6 +501,8 @@ class EventKind(models.TextChoices):
     LINKED = "linked", "linked"
     UNLINKED = "unlinked", "removed link"
     DUPLICATE = "duplicate", "closed as duplicate"
+    # A GitLab system note ("changed the description", "mentioned in …") brought in by the importer.
+    GITLAB_NOTE = "gitlab_note", "in GitLab"
 
 
 class IssueEvent(models.Model):

@@ -1,7 +1,7 @@
 """Writes: every change to an issue goes through one of these functions."""
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django_fsm import TransitionNotAllowed
@@ -32,6 +32,7 @@ from requests_app.models import (
     TITLE_MAX_LENGTH,
     Comment,
     Issue,
+    IssueEvent,
     IssueTransition,
     MembershipEntered,
     MembershipLeft,
@@ -96,6 +97,7 @@ def issue_move(
     after_id: int | None = None,
     before_id: int | None = None,
     sign_off: bool = False,
+    now=None,
 ) -> Issue:
     """Move issue `issue_id` to `to_stage` through its FSM transition, log it, and place it at `position`.
 
@@ -110,7 +112,9 @@ def issue_move(
     The row is read once, locked, so two people moving the same card serialise: the second sees the
     first one's stage and is refused (or told it changed, when it says which stage it expected).
     An issue `by` may not see is `IssueNotFound`, as a missing one is: its existence does not leak.
+    `now` is the moment the move happens (default: now): the log's `at`, and the day the milestone guards judge by.
     """
+    now = now or timezone.now()
     if to_stage not in Stage.values:
         raise IssueMoveRefused(
             f"Unknown stage {to_stage!r}; stages are {', '.join(Stage.values)}.",
@@ -146,10 +150,11 @@ def issue_move(
     wants_sign_off = sign_off and to_stage == Stage.READY_TO_DEPLOY and issue.signed_off_at is None
     if wants_sign_off:
         policy.issue_sign_off_check(by, issue)  # 403 for anyone but the owner or a manager, before anything else
+    issue._today = timezone.localdate(now)  # the guards judge by the move's day (reset with `_pending_reason`)
     bound = _check_move(issue, to_stage, by, reason, sign_off=wants_sign_off)
     if wants_sign_off:
         # The owner's sign-off and the move commit together: a refused move leaves no sign-off behind.
-        _sign_off(issue, by, now=timezone.now())
+        _sign_off(issue, by, now=now)
     before = {"assignee": issue.assignee, "milestone": issue.milestone}
     from_stage = issue.stage
     try:
@@ -157,7 +162,7 @@ def issue_move(
     except TransitionNotAllowed as exc:  # a guard changed under us; the checks above explain the usual cases
         raise IssueMoveRefused(f"Can't move #{issue.pk} to {Stage(to_stage).label}: {exc}") from exc
     finally:
-        issue._pending_reason = ""
+        issue._pending_reason, issue._today = "", None
     fields = ["stage", "blocked_from", "updated_at"]
     if issue.reply_waiting:  # MktgOps acted on the requester's answer
         issue.reply_waiting = False
@@ -167,24 +172,73 @@ def issue_move(
         if old != new:
             fields.append(field)
             record = events.issue_assignee_changed if field == "assignee" else events.issue_milestone_changed
-            record(issue, by=by, old=old, new=new)
+            record(issue, by=by, old=old, new=new, at=now)
             if field == "milestone":
-                milestone_membership_change(issue_id=issue.pk, old_id=old.pk if old else None, new_id=None)
+                milestone_membership_change(issue_id=issue.pk, old_id=old.pk if old else None, new_id=None, now=now)
     issue.position = _position_for(issue, to_stage, position, after_id=after_id, before_id=before_id)
     fields.append("position")
-    issue.save(update_fields=fields)
+    _save_at(issue, now, fields)
     transition = IssueTransition.objects.create(
-        issue=issue, by=by, from_stage=from_stage, to_stage=issue.stage, reason=reason
+        issue=issue, by=by, from_stage=from_stage, to_stage=issue.stage, reason=reason, at=now
     )
     signals.issue_moved.send(sender=Issue, issue=issue, by=by, transition=transition)
     return issue
 
 
+def _save_at(issue: Issue, now, fields: list[str]) -> None:
+    """`issue.save(update_fields=fields)` with `updated_at` stamped `now`, the service's clock."""
+    issue._now, before = now, issue._now
+    try:
+        issue.save(update_fields=fields)
+    finally:
+        issue._now = before
+
+
+# One advisory lock per board column (PostgreSQL): class id, then the stage as a number.
+COLUMN_LOCK_CLASS = 0x4D4B_5401
+
+
+def _column_lock(stage: str) -> None:
+    """Take the column's lock until the transaction ends: placements in one column go one at a time.
+
+    Placements lock their own card's row first (issue_move), then this lock; `_renumber` skips the rows
+    other transactions hold, so whoever holds this lock never waits for a row and no cycle (deadlock) can
+    form. SQLite needs none: it runs one writing transaction at a time.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [COLUMN_LOCK_CLASS, int(stage)])
+
+
+def _column_rows(stage: str):
+    """The column as a placement sees it: cards other transactions are placing right now are left out.
+
+    Those cards hold their row and wait for the column's lock; they take their place after this one, so
+    treating them as absent (SKIP LOCKED) is what they will see too, and nobody waits for a row here.
+    """
+    column = issue_column(stage)
+    if connection.vendor == "postgresql":
+        column = column.select_for_update(skip_locked=True, of=("self",))
+    return column
+
+
 def _position_for(
-    issue: Issue, stage: str, index: int | None, *, after_id: int | None = None, before_id: int | None = None
+    issue: Issue,
+    stage: str,
+    index: int | None,
+    *,
+    after_id: int | None = None,
+    before_id: int | None = None,
+    locked: bool = False,
 ) -> int:
-    """A sparse position at `index` of the target column (the end when None), or between two cards."""
-    column = issue_column(stage).exclude(pk=issue.pk)
+    """A sparse position at `index` of the target column (the end when None), or between two cards.
+
+    Read under the column's lock (`_column_lock`), so the neighbours read are the ones the position lands
+    between: a renumbering in another transaction cannot slip in between the read and the write.
+    """
+    if not locked:
+        _column_lock(stage)
+    column = _column_rows(stage).exclude(pk=issue.pk)
     if after_id is not None or before_id is not None:
         between = _position_between(column, after_id=after_id, before_id=before_id)
         if between is not None:
@@ -193,7 +247,7 @@ def _position_for(
             before_id is not None and column.filter(pk=before_id).exists()
         ):
             _renumber(stage)  # the neighbours exist but no integer lies between them
-            return _position_for(issue, stage, index, after_id=after_id, before_id=before_id)
+            return _position_for(issue, stage, index, after_id=after_id, before_id=before_id, locked=True)
         # Neighbours that left the column meanwhile: fall back to the index (or the end).
     neighbours = (
         []
@@ -209,7 +263,7 @@ def _position_for(
     if high - low > 1:
         return (low + high) // 2
     _renumber(stage)
-    return _position_for(issue, stage, index)
+    return _position_for(issue, stage, index, locked=True)
 
 
 def _position_between(column, *, after_id: int | None, before_id: int | None) -> int | None:
@@ -236,7 +290,12 @@ def _position_between(column, *, after_id: int | None, before_id: int | None) ->
 
 
 def _renumber(stage: str) -> None:
-    ids = list(issue_column(stage).values_list("pk", flat=True))
+    """Spread the column's positions out again (under the column's lock, see `_column_lock`).
+
+    Rows another transaction holds are skipped, not waited for (`_column_rows`): they are cards being
+    placed, which take their new position after this commits, so no deadlock can form.
+    """
+    ids = list(_column_rows(stage).values_list("pk", flat=True))
     Issue.objects.bulk_update(
         [Issue(pk=pk, position=(i + 1) * POSITION_GAP) for i, pk in enumerate(ids)], ["position"], batch_size=500
     )
@@ -271,8 +330,10 @@ def issue_create(
     confidential: bool = False,
     labels=(),
     needed_by=None,
+    now=None,
 ) -> Issue:
     """File an issue in 00. `needed_by` (a date) may not be in the past: Invalid(code=PAST_DATE)."""
+    now = now or timezone.now()
     title = " ".join((title or "").split())  # one line: it heads cards, list rows, CSV cells and e-mail subjects
     if not title:
         raise IssueError("A request needs a title.")
@@ -291,6 +352,8 @@ def issue_create(
         confidential=confidential,
         needed_by=needed_by,
         position=(last or 0) + POSITION_GAP,
+        created_at=now,
+        updated_at=now,
     )
     names = [*REQUEST_TYPE_LABELS.get(request_type, []), *[getattr(lbl, "name", lbl) for lbl in labels]]
     if names:
@@ -348,7 +411,9 @@ def issue_update(*, issue: Issue, by, now=None, **changes) -> Issue:
     if "milestone" in changes and changes["milestone"] != issue.milestone:
         new = changes["milestone"]
         events.issue_milestone_changed(issue, by=by, old=issue.milestone, new=new, at=now)
-        milestone_membership_change(issue_id=issue.pk, old_id=issue.milestone_id, new_id=new.pk if new else None)
+        milestone_membership_change(
+            issue_id=issue.pk, old_id=issue.milestone_id, new_id=new.pk if new else None, now=now
+        )
         issue.milestone = new
         fields.append("milestone")
     if "weight" in changes and changes["weight"] != issue.weight:
@@ -389,16 +454,16 @@ def issue_update(*, issue: Issue, by, now=None, **changes) -> Issue:
     if fields:
         issue.updated_at = now
         fields.append("updated_at")
-        issue.save(update_fields=fields)
+        _save_at(issue, now, fields)
     if "labels" in changes:
-        labels_set(issue=issue, labels=list(changes["labels"]), by=by)
+        labels_set(issue=issue, labels=list(changes["labels"]), by=by, now=now)
     if "assignee" in fields:
         signals.issue_assigned.send(sender=Issue, issue=issue, by=by, assignee=issue.assignee)
     return issue
 
 
 @transaction.atomic
-def comment_create(*, issue: Issue, author, body: str, is_system: bool = False, files=()) -> Comment:
+def comment_create(*, issue: Issue, author, body: str, is_system: bool = False, files=(), now=None) -> Comment:
     """A comment, with its files ((name, bytes) pairs, checked as `attachment_add` does).
 
     A comment by the requester or business owner on an issue in 01 is their answer: the issue returns to 00
@@ -411,7 +476,9 @@ def comment_create(*, issue: Issue, author, body: str, is_system: bool = False, 
     if not body and not files:
         raise IssueError("A comment can't be empty.")
     _check_length("comment", body, COMMENT_MAX_LENGTH)
-    comment = Comment.objects.create(issue=issue, author=author, body=body, is_system=is_system)
+    comment = Comment.objects.create(
+        issue=issue, author=author, body=body, is_system=is_system, created_at=now or timezone.now()
+    )
     for name, content in files:
         attachment_add(issue=issue, by=author, name=name, content=content, comment=comment)
     if is_system:
@@ -448,7 +515,7 @@ def _sign_off(issue: Issue, by, *, now) -> None:
     role = policy.issue_sign_off_check(by, issue)
     owner_id = policy.issue_sign_off_owner_id(issue)
     issue.signed_off_by_id, issue.signed_off_at = owner_id, now
-    issue.save(update_fields=["signed_off_by", "signed_off_at", "updated_at"])
+    _save_at(issue, now, ["signed_off_by", "signed_off_at", "updated_at"])
     owner = User.objects.get(pk=owner_id) if role == policy.SIGN_OFF_ON_BEHALF else by
     events.issue_signed_off(issue, by=by, owner=owner, on_behalf=role == policy.SIGN_OFF_ON_BEHALF, at=now)
     signals.issue_signed_off.send(sender=Issue, issue=issue, by=by)
@@ -468,21 +535,21 @@ def issue_sign_off(*, issue: Issue, by, now=None) -> Issue:
 
 
 @transaction.atomic
-def issue_close(*, issue: Issue, by) -> Issue:
+def issue_close(*, issue: Issue, by, now=None) -> Issue:
     issue = Issue.objects.select_for_update().get(pk=issue.pk)
     if issue.closed_at:
         raise IssueError(f"#{issue.pk} is already closed.")
-    issue.closed_at = timezone.now()
+    issue.closed_at = now or timezone.now()
     # The milestone it was closed in decides later who may reopen it.
-    issue.closed_in_milestone = issue.milestone or milestone_current()
-    issue.save(update_fields=["closed_at", "closed_in_milestone", "updated_at"])
+    issue.closed_in_milestone = issue.milestone or milestone_current(timezone.localdate(issue.closed_at))
+    _save_at(issue, issue.closed_at, ["closed_at", "closed_in_milestone", "updated_at"])
     events.issue_closed(issue, by=by, milestone=issue.closed_in_milestone, at=issue.closed_at)
     signals.issue_closed.send(sender=Issue, issue=issue, by=by, duplicate_of=None)
     return issue
 
 
 @transaction.atomic
-def issue_reopen(*, issue: Issue, by, reason: str = "") -> Issue:
+def issue_reopen(*, issue: Issue, by, reason: str = "", now=None) -> Issue:
     issue = Issue.objects.select_for_update().get(pk=issue.pk)
     if not issue.closed_at:
         raise IssueError(f"#{issue.pk} is open.")
@@ -497,17 +564,18 @@ def issue_reopen(*, issue: Issue, by, reason: str = "") -> Issue:
             )
         if not reason:
             raise IssueError(f"#{issue.pk} was closed in a previous milestone: give a reason to reopen it.")
+    now = now or timezone.now()
     issue.closed_at = None
     issue.closed_in_milestone = None
-    issue.save(update_fields=["closed_at", "closed_in_milestone", "updated_at"])
-    events.issue_reopened(issue, by=by, reason=reason)
+    _save_at(issue, now, ["closed_at", "closed_in_milestone", "updated_at"])
+    events.issue_reopened(issue, by=by, reason=reason, at=now)
     if reason:
-        Comment.objects.create(issue=issue, author=by, body=f"Reopened: {reason}")
+        Comment.objects.create(issue=issue, author=by, body=f"Reopened: {reason}", created_at=now)
     return issue
 
 
 @transaction.atomic
-def issue_promote_to_epic(*, issue: Issue, by) -> "m.Epic":
+def issue_promote_to_epic(*, issue: Issue, by, now=None) -> "m.Epic":
     issue = Issue.objects.select_for_update().get(pk=issue.pk)
     if not user_is_mktgops(by):
         raise IssueMoveForbidden("Only MktgOps team members can promote issues to epics.")
@@ -518,10 +586,11 @@ def issue_promote_to_epic(*, issue: Issue, by) -> "m.Epic":
             f"Only issues weighted {EPIC_WEIGHT} or more are promoted to epics; #{issue.pk} weighs "
             f"{issue.weight or 0}. Split it into smaller issues instead, or raise its weight."
         )
-    epic = m.Epic.objects.create(title=issue.title, description=issue.description, created_by=by)
+    now = now or timezone.now()
+    epic = m.Epic.objects.create(title=issue.title, description=issue.description, created_by=by, created_at=now)
     issue.epic = epic
-    issue.save(update_fields=["epic", "updated_at"])
-    events.issue_promoted(issue, by=by, epic=epic)
+    _save_at(issue, now, ["epic", "updated_at"])
+    events.issue_promoted(issue, by=by, epic=epic, at=now)
     return epic
 
 
@@ -551,9 +620,11 @@ def request_submit(
     attachment_rows: int = 0,
     needed_by=None,
     files=(),
+    now=None,
 ) -> Issue:
     """A request filed in the browser: the issue, its checklist, its checked CSV and its files ((name, bytes)
     pairs: screenshots, PDFs, spreadsheets, checked by `attachment_add`) in one transaction."""
+    now = now or timezone.now()
     issue = issue_create(
         requester=requester,
         title=title,
@@ -562,31 +633,35 @@ def request_submit(
         confidential=confidential,
         labels=labels,
         needed_by=needed_by,
+        now=now,
     )
     if request_type == RequestType.TOOL_EVALUATION:
         m.ChecklistItem.objects.bulk_create(
             [m.ChecklistItem(issue=issue, position=i, text=text) for i, text in enumerate(TOOL_EVALUATION_STEPS, 1)]
         )
     if attachment is not None:
-        attachment_create(issue=issue, name=attachment[0], content=attachment[1], by=requester, rows=attachment_rows)
+        attachment_create(
+            issue=issue, name=attachment[0], content=attachment[1], by=requester, rows=attachment_rows, now=now
+        )
     for name, content in files:
         attachment_add(issue=issue, by=requester, name=name, content=content)
-    events.issue_created(issue, by=requester, request_type_label=RequestType(request_type).label)
+    events.issue_created(issue, by=requester, request_type_label=RequestType(request_type).label, at=now)
     return issue
 
 
 @transaction.atomic
-def attachment_create(*, issue: Issue, name: str, content: bytes, by, rows: int = 0) -> "m.Attachment":
+def attachment_create(*, issue: Issue, name: str, content: bytes, by, rows: int = 0, now=None) -> "m.Attachment":
     from django.core.files.base import ContentFile
 
     attachment = m.Attachment(issue=issue, original_name=name[:255], size=len(content), row_count=rows, uploaded_by=by)
+    attachment.uploaded_at = now or timezone.now()
     attachment.file.save(name, ContentFile(content), save=False)
     attachment.save()
     return attachment
 
 
 @transaction.atomic
-def checklist_item_set(*, item: "m.ChecklistItem", done: bool, by) -> "m.ChecklistItem":
+def checklist_item_set(*, item: "m.ChecklistItem", done: bool, by, now=None) -> "m.ChecklistItem":
     """Tick or untick a checklist step; only MktgOps does, and who and when is kept."""
     if not user_is_mktgops(by):
         raise IssueMoveForbidden("Only MktgOps team members tick the evaluation steps.")
@@ -594,7 +669,7 @@ def checklist_item_set(*, item: "m.ChecklistItem", done: bool, by) -> "m.Checkli
     if item.done == done:
         return item
     item.done = done
-    item.done_by, item.done_at = (by, timezone.now()) if done else (None, None)
+    item.done_by, item.done_at = (by, now or timezone.now()) if done else (None, None)
     item.save(update_fields=["done", "done_by", "done_at"])
     return item
 
@@ -605,7 +680,7 @@ def checklist_item_set(*, item: "m.ChecklistItem", done: bool, by) -> "m.Checkli
 
 
 @transaction.atomic
-def labels_attach(*, issue: Issue, labels: list, by, record: bool = True) -> list:
+def labels_attach(*, issue: Issue, labels: list, by, record: bool = True, now=None) -> list:
     """Add `labels`; a scoped label replaces the issue's other label of the same scope. Raises `LabelError`."""
     current = list(issue.labels.all())
     current_names = {lbl.name for lbl in current}
@@ -619,25 +694,25 @@ def labels_attach(*, issue: Issue, labels: list, by, record: bool = True) -> lis
     if added:
         issue.labels.add(*added)
     if record:
-        events.issue_labels_changed(issue, by=by, added=added, removed=removed)
+        events.issue_labels_changed(issue, by=by, added=added, removed=removed, at=now)
     return added
 
 
 @transaction.atomic
-def labels_detach(*, issue: Issue, labels: list, by) -> None:
+def labels_detach(*, issue: Issue, labels: list, by, now=None) -> None:
     present = list(issue.labels.filter(pk__in=[lbl.pk for lbl in labels]))
     if present:
         issue.labels.remove(*present)
-        events.issue_labels_changed(issue, by=by, added=[], removed=present)
+        events.issue_labels_changed(issue, by=by, added=[], removed=present, at=now)
 
 
 @transaction.atomic
-def labels_set(*, issue: Issue, labels: list, by) -> None:
+def labels_set(*, issue: Issue, labels: list, by, now=None) -> None:
     """Make the issue's labels exactly `labels` (the edit form, the admin and the API's PATCH)."""
     labels_validate(labels)
     wanted = {lbl.pk for lbl in labels}
-    labels_detach(issue=issue, labels=[lbl for lbl in issue.labels.all() if lbl.pk not in wanted], by=by)
-    labels_attach(issue=issue, labels=labels, by=by)
+    labels_detach(issue=issue, labels=[lbl for lbl in issue.labels.all() if lbl.pk not in wanted], by=by, now=now)
+    labels_attach(issue=issue, labels=labels, by=by, now=now)
 
 
 # --- Milestone membership and the rollover's issue side ---------------------------------------------------
@@ -647,9 +722,9 @@ def labels_set(*, issue: Issue, labels: list, by) -> None:
 ROLL_BATCH_SIZE = 1000
 
 
-def milestone_membership_change(*, issue_id: int, old_id: int | None, new_id: int | None) -> None:
-    """Record an issue leaving `old_id` (removed) and entering `new_id` (planned, or added late)."""
-    now = timezone.now()
+def milestone_membership_change(*, issue_id: int, old_id: int | None, new_id: int | None, now=None) -> None:
+    """Record an issue leaving `old_id` (removed) and entering `new_id` (planned, or added late) at `now`."""
+    now = now or timezone.now()
     if old_id is not None:
         MilestoneMembership.objects.filter(issue_id=issue_id, milestone_id=old_id, left_at__isnull=True).update(
             left_at=now, left_how=MembershipLeft.REMOVED
@@ -914,3 +989,92 @@ def issue_close_as_duplicate(*, issue_id: int, original_id: int, by) -> Issue:
     )
     signals.issue_closed.send(sender=Issue, issue=issue, by=by, duplicate_of=original)
     return issue
+
+
+# --- Import (gitlab_import) -------------------------------------------------------------------------------
+# The one path by which an importer writes issues. Kept apart from the moves above: an imported stage is what
+# the source says, set through the model's `imported` transition and logged as an imported IssueTransition,
+# never by writing the column around the log. Callers hold the transaction (one per imported issue).
+
+IMPORT_FIELDS = ("requester", "assignee", "title", "description", "weight", "due_date", "milestone", "closed_at")
+
+
+def issue_import_upsert(*, issue: Issue | None, values: dict) -> tuple[Issue, list[str]]:
+    """Create the issue from `values`, or bring an existing one to them; returns (issue, changed field names).
+
+    `values` holds the IMPORT_FIELDS plus `confidential` and `created_at` (kept from the source). Confidential
+    only ever turns on: an issue once confidential stays so, whatever the source says later (handbook: PII).
+    The issue's `closed_in_milestone` follows its milestone when it is closed (the reopen rule reads it).
+    The stage is not set here: see `issue_stage_import`.
+    """
+    values = dict(values)
+    values["title"] = " ".join((values.get("title") or "").split())[:255] or "(untitled)"
+    closed_in = values["milestone"] if values.get("closed_at") else None
+    if issue is None:
+        last = Issue.objects.filter(stage=Stage.TRIAGE).order_by("-position").values_list("position", flat=True)
+        issue = Issue.objects.create(
+            **{name: values[name] for name in IMPORT_FIELDS},
+            confidential=bool(values.get("confidential")),
+            created_at=values["created_at"],
+            closed_in_milestone=closed_in,
+            position=(last.first() or 0) + POSITION_GAP,
+        )
+        return issue, ["created"]
+    changed = [name for name in IMPORT_FIELDS if getattr(issue, name) != values[name]]
+    for name in changed:
+        setattr(issue, name, values[name])
+    if values.get("confidential") and not issue.confidential:
+        issue.confidential = True
+        changed.append("confidential")
+    if issue.closed_in_milestone != closed_in and (issue.closed_at is not None or closed_in is None):
+        issue.closed_in_milestone = closed_in
+        changed.append("closed_in_milestone")
+    if changed:
+        issue.save(update_fields=[*changed, "updated_at"])
+    return issue, changed
+
+
+def issue_stage_import(
+    *, issue: Issue, stage: str, at, reason: str, blocked_from: str = "", by=None, new: bool | None = None
+) -> IssueTransition | None:
+    """Put `issue` in `stage` through its `imported` transition and log it (imported=True) at `at`.
+
+    Returns the logged transition; None when the issue already is in `stage` (a re-import changes nothing),
+    except for a new issue, whose first imported transition is always logged so its history says where it
+    came from. `new` says whether the issue was just created (None: look at its log). `blocked_from` is where
+    a Blocked issue returns to (Triage when the source does not say).
+    Raises IssueError for a stage the portal does not have.
+    """
+    if stage not in Stage.values:
+        raise IssueError(f"Unknown stage {stage!r}; stages are {', '.join(Stage.values)}.")
+    first = not issue.transitions.exists() if new is None else new
+    if issue.stage == stage and not first:
+        return None
+    from_stage = issue.stage
+    issue.imported(stage)
+    issue.blocked_from = (blocked_from or Stage.TRIAGE) if stage == Stage.BLOCKED else ""
+    issue.save(update_fields=["stage", "blocked_from", "updated_at"])
+    return IssueTransition.objects.create(
+        issue=issue, by=by, from_stage=from_stage, to_stage=stage, reason=reason, at=at, imported=True
+    )
+
+
+def issue_history_import(*, issue: Issue, comments: list[dict], events: list[dict]) -> None:
+    """Add imported comments ({author, body, created_at, is_system}) and timeline events ({by, kind,
+    old_value, new_value, at}) to `issue`, in bulk. The caller decides which are new (it keys them)."""
+    if comments:
+        Comment.objects.bulk_create([Comment(issue=issue, **c) for c in comments])
+    if events:
+        IssueEvent.objects.bulk_create(
+            [
+                IssueEvent(
+                    issue=issue,
+                    by=e.get("by"),
+                    kind=e["kind"],
+                    old_value=(e.get("old_value") or "")[:255],
+                    new_value=(e.get("new_value") or "")[:255],
+                    at=e["at"],
+                )
+                for e in events
+            ]
+        )

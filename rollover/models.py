@@ -41,6 +41,13 @@ class Rollover(models.Model):
     parent_blocks = models.JSONField(default=list, blank=True)
     parent_ts = models.CharField(max_length=20, blank=True)
     parent_channel_id = models.CharField(max_length=80, blank=True)
+    # When the parent was handed to Slack: set before the call, so a run that finds it set with no `ts`
+    # knows the outcome is unknown and looks for the message before posting it again.
+    parent_attempted_at = models.DateTimeField(null=True, blank=True)
+    # The run working on the Slack thread, until when (see rollover.services, "Rollover"): one run at a
+    # time, and a run whose worker died is taken over once its lease lapses (the beat sweep does that).
+    lease_owner = models.CharField(max_length=64, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)
     error_code = models.CharField(max_length=64, blank=True)
@@ -69,6 +76,8 @@ class RolloverReply(models.Model):
     text = models.TextField()
     blocks = models.JSONField(default=list)
     ts = models.CharField(max_length=20, blank=True)
+    # Set before the reply is handed to Slack (see Rollover.parent_attempted_at).
+    attempted_at = models.DateTimeField(null=True, blank=True)
     posted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -5,12 +5,27 @@ Pure functions of the rollover's records, so the thread is planned once, stored,
 
 from dataclasses import dataclass, field
 
-from slack_messages.services import MAX_BLOCKS, MAX_SECTION_TEXT, slack_escape
+from slack_messages.services import MAX_BLOCKS, MAX_SECTION_TEXT, MAX_TEXT, slack_cut, slack_escape
 
-# Long titles and reasons are cut so one issue's line always fits in one section.
+# Long titles and reasons are cut so one issue's line always fits in one section. The limits count the
+# characters Slack receives (escaped), since Slack's limits do.
 TITLE_CHARS = 150
 REASON_CHARS = 1000
+NAME_CHARS = 80
 NO_REASON = "no reason given"
+
+
+class MessageNotBuildable(ValueError):
+    """The planned thread would break one of Slack's limits; the message says which (a bug, recorded)."""
+
+
+def marker(rollover_id: int, number: int) -> str:
+    """The tag that lets a message be found again in Slack: rollover id, message number (0 = the parent).
+
+    It sits in the `text` fallback, which conversations.history and conversations.replies return (their
+    description lists no `blocks` for replies), and in a context block for readers.
+    """
+    return f"[MktgOps rollover {rollover_id} message {number}]"
 
 
 @dataclass(frozen=True)
@@ -34,9 +49,9 @@ class PlannedMessage:
     issue_ids: list[int] = field(default_factory=list)
 
 
-def _cut(text: str, limit: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+def _escaped(text: str, limit: int) -> str:
+    """User text for mrkdwn: whitespace folded, escaped, then cut to `limit` characters as Slack counts them."""
+    return slack_cut(slack_escape(" ".join(text.split())), limit)
 
 
 def issue_line(issue: MovedIssue) -> str:
@@ -44,19 +59,23 @@ def issue_line(issue: MovedIssue) -> str:
     if issue.confidential:
         label = f"#{issue.issue_id} (confidential)"
     else:
-        label = f"#{issue.issue_id} {_cut(issue.title, TITLE_CHARS)}"
-    label = slack_escape(label).replace("|", "¦")
+        label = f"#{issue.issue_id} {_escaped(issue.title, TITLE_CHARS)}"
+    label = label.replace("|", "¦")
+    by = _escaped(issue.reason_by, NAME_CHARS)
     if issue.reason and issue.confidential:
         why = "_reason given on the issue_"  # a confidential issue's reason may hold personal data too
-        if issue.reason_by:
-            why += f" (by @{slack_escape(issue.reason_by)})"
+        if by:
+            why += f" (by @{by})"
     elif issue.reason:
-        why = f"_{slack_escape(_cut(issue.reason, REASON_CHARS))}_"
-        if issue.reason_by:
-            why += f" (reason from @{slack_escape(issue.reason_by)})"
+        why = f"_{_escaped(issue.reason, REASON_CHARS)}_"
+        if by:
+            why += f" (reason from @{by})"
     else:
         why = f"*{NO_REASON}*"
-    return f"• <{issue.url}|{label}> · {slack_escape(issue.stage_short)} — {why}"
+    line = f"• <{issue.url}|{label}> · {_escaped(issue.stage_short, NAME_CHARS)} — {why}"
+    if len(line) > MAX_SECTION_TEXT:
+        raise MessageNotBuildable(f"The line for #{issue.issue_id} is {len(line)} characters (URL too long?).")
+    return line
 
 
 def _section(text: str) -> dict:
@@ -64,10 +83,13 @@ def _section(text: str) -> dict:
 
 
 def _pack_sections(lines: list[str]) -> list[str]:
+    """Lines joined into as few sections as fit Slack's section limit; never an empty section."""
     sections, current = [], ""
     for line in lines:
+        if not line:
+            continue
         candidate = f"{current}\n{line}" if current else line
-        if len(candidate) > MAX_SECTION_TEXT:
+        if len(candidate) > MAX_SECTION_TEXT and current:
             sections.append(current)
             candidate = line
         current = candidate
@@ -76,10 +98,44 @@ def _pack_sections(lines: list[str]) -> list[str]:
     return sections
 
 
+def _context(*texts: str) -> dict:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": t} for t in texts if t]}
+
+
+def with_marker(message: PlannedMessage, tag: str) -> PlannedMessage:
+    """The message tagged with `tag` (see `marker`): in its text fallback and in a context block at its end."""
+    blocks = list(message.blocks)
+    if blocks and blocks[-1]["type"] == "context" and len(blocks[-1]["elements"]) < 10:
+        blocks[-1] = _context(*(e["text"] for e in blocks[-1]["elements"]), tag)
+    else:
+        blocks.append(_context(tag))
+    tagged = PlannedMessage(
+        heading=message.heading, text=f"{message.text} {tag}", blocks=blocks, issue_ids=message.issue_ids
+    )
+    message_check(tagged)
+    return tagged
+
+
+def message_check(message: PlannedMessage) -> None:
+    """Raise MessageNotBuildable unless the message is within Slack's limits (Block Kit reference)."""
+    if not message.text.strip():
+        raise MessageNotBuildable("The message has no text fallback.")
+    if len(message.text) > MAX_TEXT:
+        raise MessageNotBuildable(f"The text is {len(message.text)} characters; Slack's limit is {MAX_TEXT}.")
+    if not message.blocks or len(message.blocks) > MAX_BLOCKS:
+        raise MessageNotBuildable(f"The message has {len(message.blocks)} blocks; Slack takes 1 to {MAX_BLOCKS}.")
+    for block in message.blocks:
+        texts = [block["text"]["text"]] if block["type"] == "section" else [e["text"] for e in block["elements"]]
+        if not texts or any(not t.strip() for t in texts):
+            raise MessageNotBuildable(f"A {block['type']} block is empty; Slack rejects empty blocks.")
+        if any(len(t) > MAX_SECTION_TEXT for t in texts):
+            raise MessageNotBuildable(f"A {block['type']} block is over {MAX_SECTION_TEXT} characters.")
+
+
 def parent_message(
     *, milestone_title: str, to_title: str, completed: int, moved: int, report_url: str
 ) -> PlannedMessage:
-    title, to = slack_escape(milestone_title), slack_escape(to_title)
+    title, to = _escaped(milestone_title, TITLE_CHARS), _escaped(to_title, TITLE_CHARS)
     heading = f"Rollover of {milestone_title}"
     summary = (
         f"*Milestone rollover: {title}*\n"
@@ -103,9 +159,9 @@ def reply_messages(issues: list[MovedIssue]) -> list[PlannedMessage]:
         groups.setdefault(issue.assignee_key, []).append(issue)
     messages = []
     for key, group in groups.items():
-        who = f"{group[0].assignee_name} (@{key})" if key else "Unassigned"
+        who = f"{group[0].assignee_name[:NAME_CHARS]} (@{key[:NAME_CHARS]})" if key else "Unassigned"
         sections = _pack_sections([issue_line(i) for i in group])
-        per_message = MAX_BLOCKS - 1  # one block is the heading
+        per_message = MAX_BLOCKS - 2  # one block is the heading, one the marker (see `with_marker`)
         chunks = [sections[i : i + per_message] for i in range(0, len(sections), per_message)]
         # Which issues each chunk lists: count lines per section to map issues onto chunks.
         lines_per_section = [s.count("\n") + 1 for s in sections]

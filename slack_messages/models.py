@@ -24,3 +24,17 @@ class SlackOutboxMessage(models.Model):
     @property
     def is_reply(self) -> bool:
         return bool(self.thread_ts)
+
+
+class SlackChannelPace(models.Model):
+    """Slack pacing without Redis: the next moment a channel may take a message, shared by every worker.
+
+    `alias_of` maps a channel name (`#mktgops`) to the ID Slack answered with, so both are paced as one.
+    """
+
+    channel = models.CharField(max_length=80, unique=True)
+    next_at = models.FloatField(default=0.0)  # seconds since the epoch
+    alias_of = models.CharField(max_length=80, blank=True)
+
+    def __str__(self) -> str:
+        return self.channel

@@ -141,3 +141,33 @@ def api_client():
     from rest_framework.test import APIClient
 
     return APIClient()
+
+
+@pytest.fixture
+def broker_down():
+    """A broker nothing listens on (Redis down), and tasks sent to it rather than run in-process."""
+    from mktgops_portal.celery import app
+
+    def forget_connections():
+        app._pool = None
+        app.amqp._producer_pool = None  # its producers hold connections to the broker used before
+
+    saved = {key: app.conf[key] for key in ("broker_url", "task_always_eager")}
+    app.conf.update(broker_url="redis://127.0.0.1:1/0", task_always_eager=False)
+    forget_connections()
+    try:
+        yield app
+    finally:
+        app.conf.update(saved)
+        forget_connections()
+
+
+# Figures the fault-injection suite (tests/faults) measured, printed at the end of the run.
+FAULT_FIGURES: list[str] = []
+
+
+def pytest_terminal_summary(terminalreporter):
+    if FAULT_FIGURES:
+        terminalreporter.section("fault injection: figures")
+        for line in FAULT_FIGURES:
+            terminalreporter.write_line(line)

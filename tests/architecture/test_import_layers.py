@@ -23,8 +23,10 @@ LAYERS: dict[str, int] = {
     "accounts": 0,
     # The audit log: every layer above writes to it; it knows only who is who (issue 12).
     "audit": 1,
-    # A leaf service: Slack. Knows nothing of labels, milestones or issues.
+    # Leaf services: Slack, and the task outbox (tasks recorded with a change, sent after its commit). They know
+    # nothing of labels, milestones or issues.
     "slack_messages": 1,
+    "task_outbox": 1,
     # The taxonomy and planning: labels, milestones and their cadence. Know nothing of issues.
     "labels": 2,
     "milestones": 2,
@@ -35,6 +37,8 @@ LAYERS: dict[str, int] = {
     "sales_systems": 4,
     "rollover": 4,
     "notifications": 4,
+    # The GitLab importer: nothing imports it.
+    "gitlab_import": 5,
     # The project's wiring: settings, URLs, the API's error handler, Celery, the demo data, health.
     "mktgops_portal": 9,
 }

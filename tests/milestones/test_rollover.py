@@ -97,7 +97,16 @@ def test_rollover_thread_in_the_outbox_has_one_parent_and_replies_grouped_by_ass
     assert f"/milestones/{ended.milestone.pk}/report/" in parent.text
     replies = list(SlackOutboxMessage.objects.filter(thread_ts=parent.ts).order_by("ts"))
     headings = [r.text for r in replies]
+    tagged = [f"[MktgOps rollover {rollover.pk} message {n}]" for n in (1, 2, 3)]  # each found again by it
     assert headings == [
+        f"{heading} {tag}"
+        for heading, tag in zip(
+            ["Ivy Ng (@ivy): 3 issues moved", "Max Ode (@max): 4 issues moved", "Unassigned: 2 issues moved"],
+            tagged,
+            strict=True,
+        )
+    ]
+    assert headings != [
         "Ivy Ng (@ivy): 3 issues moved",
         "Max Ode (@max): 4 issues moved",
         "Unassigned: 2 issues moved",

@@ -25,6 +25,7 @@ def test_the_menu_toggle_is_a_button_with_a_name_and_its_state(client, requester
 EVERYONE = ["/requests/new/", "/issues/?mine=1", "/issues/", "/board/", "/milestones/", "/sales-systems/", "/epics/",
             "/changelog/"]  # fmt: skip
 STAFF = ["/slack/outbox/", "/admin/"]
+MANAGERS = ["/import/gitlab/"]  # the GitLab import (README's page table)
 
 
 def _menu(client, user) -> list[str]:
@@ -38,10 +39,16 @@ def _menu(client, user) -> list[str]:
 
 @pytest.mark.parametrize(
     ("role", "expected"),
-    [("requester", EVERYONE), ("ic", EVERYONE), ("manager", EVERYONE + STAFF), ("staff requester", EVERYONE + STAFF)],
+    [
+        ("requester", EVERYONE),
+        ("ic", EVERYONE),
+        ("manager", EVERYONE + MANAGERS + STAFF),
+        ("staff requester", EVERYONE + STAFF),
+    ],
 )
 def test_the_menu_lists_the_pages_readmes_table_lets_each_role_see(client, role, expected):
-    # README: Sales Systems, Epics and Changelog are for everyone; the outbox and the admin for staff only.
+    # README: Sales Systems, Epics and Changelog are for everyone; the import for managers; the outbox and the
+    # admin for staff only.
     user = {
         "requester": lambda: factories.requester(username="rae"),
         "ic": lambda: factories.ic(username="ivy"),

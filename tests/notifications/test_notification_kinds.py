@@ -164,7 +164,7 @@ def test_a_sign_off_notifies_the_requester_and_the_assignee(requester_user, ic_u
 
 
 def test_a_rollover_tells_each_requester_after_it_commits(requester_user, ic_user, django_capture_on_commit_callbacks):
-    from milestones.services import rollover_get_or_create, rollover_move_issues
+    from rollover.services import rollover_get_or_create, rollover_move_issues
 
     ended = factories.past_milestone()
     factories.current_milestone()

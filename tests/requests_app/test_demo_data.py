@@ -146,3 +146,81 @@ def test_demo_command_refuses_to_run_without_debug(settings):
     with pytest.raises(CommandError, match="DEBUG=1"):
         call_command("demo_data", stdout=io.StringIO())
     assert not User.objects.exists()
+
+
+DEMO_SERVICES = (
+    "issue_create", "issue_move", "issue_update", "comment_create", "issue_close", "issue_sign_off",
+    "issue_promote_to_epic", "labels_attach", "milestone_rollover", "milestone_close",
+)  # fmt: skip
+
+
+def test_demo_stamps_every_time_through_the_services_it_calls(monkeypatch):
+    """Each time the demo leaves behind is the `now=` it handed the service that recorded it: nothing is
+    re-dated afterwards, and every service the demo calls is told when it happens."""
+    from mktgops_portal import demo as demo_module
+    from requests_app.models import IssueEvent, MilestoneMembership
+    from rollover.models import Rollover, RolloverEntry
+
+    calls = []
+
+    def spy(name):
+        service = getattr(demo_module, name)
+
+        def told_when(**kwargs):
+            assert kwargs.get("now") is not None, f"the demo called {name} without now="
+            result = service(**kwargs)
+            calls.append((name, kwargs, result))
+            return result
+
+        monkeypatch.setattr(demo_module, name, told_when)
+
+    for name in DEMO_SERVICES:
+        spy(name)
+    demo_data_load()
+
+    def given(service):
+        return [(kwargs, result) for name, kwargs, result in calls if name == service]
+
+    nows = {kwargs["now"] for _, kwargs, _ in calls}
+    rollovers = {kwargs["now"] for kwargs, _ in given("milestone_rollover")}
+    assert max(nows) <= timezone.now()
+    assert {(i.pk, i.created_at) for i in Issue.objects.all()} == {(r.pk, k["now"]) for k, r in given("issue_create")}
+    assert {(t.issue_id, t.to_stage, t.at) for t in IssueTransition.objects.all()} == {
+        (k["issue_id"], k["to_stage"], k["now"]) for k, _ in given("issue_move")
+    }
+    assert {(c.pk, c.created_at) for c in Comment.objects.filter(is_system=False)} == {
+        (r.pk, k["now"]) for k, r in given("comment_create")
+    }
+    assert {c.created_at for c in Comment.objects.filter(is_system=True)} <= rollovers
+    assert {(i.pk, i.closed_at) for i in Issue.objects.filter(closed_at__isnull=False)} == {
+        (k["issue"].pk, k["now"]) for k, _ in given("issue_close")
+    }
+    assert {(i.pk, i.signed_off_at) for i in Issue.objects.filter(signed_off_at__isnull=False)} == {
+        (k["issue"].pk, k["now"]) for k, _ in given("issue_sign_off")
+    }
+    assert set(Milestone.objects.filter(closed_at__isnull=False).values_list("closed_at", flat=True)) == {
+        k["now"] for k, _ in given("milestone_close")
+    }
+    assert set(Issue.objects.values_list("updated_at", flat=True)) <= nows
+    assert set(IssueEvent.objects.values_list("at", flat=True)) <= nows
+    stays = MilestoneMembership.objects.all()
+    assert set(stays.values_list("entered_at", flat=True)) | set(stays.values_list("left_at", flat=True)) <= nows | {
+        None
+    }
+    assert set(RolloverEntry.objects.values_list("created_at", flat=True)) <= rollovers
+    for rollover in Rollover.objects.all():
+        assert {rollover.created_at, rollover.started_at, rollover.moved_at, rollover.finished_at} <= rollovers
+
+
+def test_demo_built_on_a_milestone_first_day_just_after_midnight_keeps_the_guards(monkeypatch):
+    """The current milestone's work then fits in minutes of its first day; the moves still happen within it."""
+    import datetime
+
+    start, _ = cadence_period(timezone.localdate())
+    frozen = timezone.make_aware(datetime.datetime.combine(start, datetime.time(0, 20)))
+    monkeypatch.setattr(timezone, "now", lambda: frozen)
+    demo_data_load()
+    assert milestone_current().start_date == start
+    test_demo_issues_respect_the_stage_guards(None)
+    test_demo_history_is_the_real_stage_log(None)
+    assert not IssueTransition.objects.filter(at__gt=frozen).exists()

@@ -39,7 +39,7 @@ def test_with_redis_a_request_reads_its_session_from_redis_and_sign_out_ends_it(
 
 @pytest.mark.parametrize(
     ("redis_url", "engine"),
-    [("redis://127.0.0.1:6379/0", "cached_db RedisCache"), ("", "db LocMemCache")],
+    [("redis://127.0.0.1:6379/0", "sessions RedisCache"), ("", "db LocMemCache")],  # sessions: cached_db, DB fallback
 )
 def test_production_settings_keep_sessions_in_redis_only_when_there_is_one(redis_url, engine):
     script = (

@@ -9,7 +9,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('requests_app', '0008_working_together_needed_by_links_revisions_attachments'),
+        ('requests_app', '0010_event_kinds_of_collaboration_and_import'),
     ]
 
     operations = [
