@@ -306,12 +306,15 @@ def issues_attach_blocked_since(issues: list[Issue]) -> list[Issue]:
     return issues
 
 
-def _age(delta) -> str:
-    """Jira's short form: 3d, 5h, 20m."""
-    minutes = max(int(delta.total_seconds() // 60), 0)
-    if minutes >= 24 * 60:
-        return f"{minutes // (24 * 60)}d"
-    return f"{minutes // 60}h" if minutes >= 60 else f"{minutes}m"
+def blocked_age(delta) -> str:
+    """How long a card has been blocked, as a glance reads it: "< 1 h", "5 h", "3 d" (whole units, rounded down).
+
+    Minutes are noise on a board (ICs read "blocked 0m" as a glitch), so the first hour is "< 1 h".
+    """
+    hours = max(int(delta.total_seconds() // 3600), 0)
+    if hours >= 24:
+        return f"{hours // 24} d"
+    return f"{hours} h" if hours else "< 1 h"
 
 
 def board_decorate_cards(cards: list[Issue]) -> list[Issue]:
@@ -319,7 +322,7 @@ def board_decorate_cards(cards: list[Issue]) -> list[Issue]:
     now = timezone.now()
     for card in cards:
         blocked_at = getattr(card, "blocked_at", None)
-        card.blocked_for = _age(now - blocked_at) if card.stage == Stage.BLOCKED and blocked_at else ""
+        card.blocked_for = blocked_age(now - blocked_at) if card.stage == Stage.BLOCKED and blocked_at else ""
         labels = list(card.labels.all())
         card.priority = next((lbl.value for lbl in labels if lbl.scope == PRIORITY_SCOPE), None)
         card.card_labels = [lbl for lbl in labels if lbl.scope != PRIORITY_SCOPE]

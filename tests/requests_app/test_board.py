@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from requests_app.models import Issue, IssueTransition, Stage
-from requests_app.selectors import BOARD_PAGE_SIZE
+from requests_app.selectors import BOARD_PAGE_SIZE, blocked_age
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -501,7 +501,7 @@ def test_a_blocked_card_says_what_it_waits_on_and_for_how_long(ic_client):
     html = ic_client.get("/board/").content.decode()
 
     card = _card(html, issue)
-    assert ">blocked 3d</span>" in card  # since the latest move into 07, not the first
+    assert ">blocked 3 d</span>" in card  # since the latest move into 07, not the first
     assert f'title="{escape(long_reason)}"' in card
     assert f">{escape(long_reason[:69])}…</span>" in card
     assert "vendor" not in card
@@ -512,8 +512,24 @@ def test_a_blocked_card_says_what_it_waits_on_and_for_how_long(ic_client):
 def test_a_card_just_moved_to_blocked_says_so(ic_client):
     issue = factories.IssueFactory(stage=Stage.TRIAGE)
     response = _move(ic_client, issue, stage="07", expected_stage="00", reason="Waiting on Legal")
-    assert ">blocked 0m</span>" in response.json()["card"]
+    assert ">blocked &lt; 1 h</span>" in response.json()["card"]
     assert ">Waiting on Legal</span>" in response.json()["card"]
+
+
+@pytest.mark.parametrize(
+    ("elapsed", "reads"),
+    [
+        (datetime.timedelta(0), "< 1 h"),
+        (datetime.timedelta(minutes=59, seconds=59), "< 1 h"),
+        (datetime.timedelta(hours=1), "1 h"),
+        (datetime.timedelta(hours=23, minutes=59), "23 h"),
+        (datetime.timedelta(days=1), "1 d"),
+        (datetime.timedelta(days=3, hours=20), "3 d"),
+        (datetime.timedelta(seconds=-30), "< 1 h"),  # a clock a little ahead of the database's
+    ],
+)
+def test_blocked_time_reads_in_whole_hours_or_days(elapsed, reads):
+    assert blocked_age(elapsed) == reads
 
 
 def test_blocked_cards_keep_the_board_and_load_more_query_counts_constant(ic_client):
