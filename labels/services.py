@@ -1,14 +1,25 @@
 """The one place labels are put on and taken off issues: at most one label per scope."""
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 from django.db import transaction
 
 from labels.models import STAGE_SCOPE, Label
+from mktgops_portal.errors import PortalError
 
 
-class LabelError(Exception):
-    """A label change the rules refuse."""
+class LabelErrorCode(StrEnum):
+    INVALID = "label_invalid"
+    UNKNOWN = "label_unknown"
+    PRIO_ORDER = "prio_order"
+
+
+class LabelError(PortalError):
+    """A label change the rules refuse (400); the message says which rule."""
+
+    status = 400
+    default_code = LabelErrorCode.INVALID
 
 
 # Sales Systems prioritisation moves one step at a time, on issues that request Sales Systems support.
@@ -33,7 +44,10 @@ def _check_prio_order(current_names: set[str], labels: list[Label]) -> None:
         expected = PRIO_ORDER[at + 1] if at + 1 < len(PRIO_ORDER) else None
         now = f"it is at {held[0]}" if held else "it has no prioritisation label yet"
         nxt = f"the next step is {expected}" if expected else "it is already actioned"
-        raise LabelError(f"Sales Systems prioritisation goes {' → '.join(PRIO_ORDER)} in that order: {now}, so {nxt}.")
+        raise LabelError(
+            f"Sales Systems prioritisation goes {' → '.join(PRIO_ORDER)} in that order: {now}, so {nxt}.",
+            code=LabelErrorCode.PRIO_ORDER,
+        )
 
 
 def _check_attachable(labels: list[Label]) -> None:
@@ -104,7 +118,9 @@ def labels_by_names(names: list[str]) -> list[Label]:
     found = {lbl.name: lbl for lbl in Label.objects.filter(name__in=names)}
     missing = [n for n in names if n not in found]
     if missing:
-        raise LabelError(f"Unknown label{'s' if len(missing) > 1 else ''}: {', '.join(missing)}.")
+        raise LabelError(
+            f"Unknown label{'s' if len(missing) > 1 else ''}: {', '.join(missing)}.", code=LabelErrorCode.UNKNOWN
+        )
     return [found[n] for n in names]
 
 

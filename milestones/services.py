@@ -1,5 +1,6 @@
 import datetime
 import time
+from enum import StrEnum
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -10,6 +11,7 @@ from django.utils import timezone
 from milestones import rollover_thread
 from milestones.models import Milestone, Rollover, RolloverEntry, RolloverReply, RolloverStatus
 from milestones.selectors import cadence_period, milestone_rollover_target, rollover_candidates
+from mktgops_portal.errors import PortalError
 from requests_app.models import Comment, EventKind, Issue, IssueEvent, Stage
 from slack_messages.services import (
     SlackError,
@@ -20,8 +22,21 @@ from slack_messages.services import (
 )
 
 
-class MilestoneError(Exception):
-    """A milestone change that the rules refuse; the message says why."""
+class MilestoneErrorCode(StrEnum):
+    ALREADY_CLOSED = "milestone_already_closed"
+    HANDBOOK_MR_MISSING = "handbook_mr_missing"
+    HANDBOOK_MR_NOT_MERGED = "handbook_mr_not_merged"
+    NOT_ENDED = "milestone_not_ended"
+    NO_NEXT_MILESTONE = "no_next_milestone"
+    CONFLICT = "milestone_conflict"
+
+
+class MilestoneError(PortalError):
+    """A milestone change that the rules refuse (409: the milestone's state does not allow it); the message says
+    why."""
+
+    status = 409
+    default_code = MilestoneErrorCode.CONFLICT
 
 
 def milestone_title(start: datetime.date, due: datetime.date) -> str:
@@ -67,13 +82,17 @@ def milestone_record_handbook_mr(*, milestone: Milestone, url: str, merged: bool
 def milestone_close(*, milestone: Milestone) -> Milestone:
     milestone = Milestone.objects.select_for_update().get(pk=milestone.pk)
     if milestone.closed_at:
-        raise MilestoneError(f"{milestone.title} is already closed.")
+        raise MilestoneError(f"{milestone.title} is already closed.", code=MilestoneErrorCode.ALREADY_CLOSED)
     if not milestone.handbook_mr_url:
-        raise MilestoneError(f"{milestone.title} cannot be closed: record its handbook merge request URL first.")
+        raise MilestoneError(
+            f"{milestone.title} cannot be closed: record its handbook merge request URL first.",
+            code=MilestoneErrorCode.HANDBOOK_MR_MISSING,
+        )
     if not milestone.handbook_mr_merged:
         raise MilestoneError(
             f"{milestone.title} cannot be closed until its handbook merge request is merged; "
-            "mark the merge request as merged first."
+            "mark the merge request as merged first.",
+            code=MilestoneErrorCode.HANDBOOK_MR_NOT_MERGED,
         )
     milestone.closed_at = timezone.now()
     milestone.save(update_fields=["closed_at"])
@@ -102,7 +121,8 @@ def rollover_get_or_create(*, milestone: Milestone, by=None) -> Rollover:
     if not milestone_has_ended(milestone):
         raise MilestoneError(
             f"{milestone.title} has not ended yet (it is due {milestone.due_date:%Y-%m-%d}); "
-            "a milestone rolls over after its last day."
+            "a milestone rolls over after its last day.",
+            code=MilestoneErrorCode.NOT_ENDED,
         )
     # get_or_create re-reads on the unique-constraint race, so two workers get the same row.
     rollover, _ = Rollover.objects.get_or_create(
@@ -118,7 +138,10 @@ def _rollover_target(milestone: Milestone, day: datetime.date | None = None) -> 
         milestones_ensure_ahead(day=day, ahead=1)
         target = milestone_rollover_target(milestone, day)
     if target is None:
-        raise MilestoneError(f"There is no open milestone after {milestone.title} to move its issues to.")
+        raise MilestoneError(
+            f"There is no open milestone after {milestone.title} to move its issues to.",
+            code=MilestoneErrorCode.NO_NEXT_MILESTONE,
+        )
     return target
 
 

@@ -1,30 +1,50 @@
-"""API errors always answer with a JSON `detail`; domain refusals map to 404/403/409."""
+"""API errors: every one answers `{"detail": message, "code": code}` (plus field errors for a 400 on input).
 
-from rest_framework import status
+Domain refusals are `mktgops_portal.errors.PortalError`s and carry their own status and code; DRF's own
+exceptions keep their status and their DRF code (`not_authenticated`, `permission_denied`, `not_found`,
+`method_not_allowed`, `parse_error`, `throttled`, `invalid` for field errors).
+"""
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404
+from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from labels.services import LabelError
-from milestones.services import MilestoneError
-from requests_app.services import IssueError, IssueMoveForbidden, IssueMoveRefused, IssueNotFound
+from mktgops_portal.errors import PortalError
 
 
 def exception_handler(exc, context):
-    if isinstance(exc, IssueNotFound):
-        return Response({"detail": str(exc)}, status=status.HTTP_404_NOT_FOUND)
-    if isinstance(exc, IssueMoveForbidden):
-        return Response({"detail": str(exc)}, status=status.HTTP_403_FORBIDDEN)
-    if isinstance(exc, IssueMoveRefused | MilestoneError):
-        return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
-    if isinstance(exc, IssueError | LabelError):
-        return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, PortalError):
+        return Response(exc.as_dict(), status=exc.status)
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound(str(exc) or None)
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied(str(exc) or None)
     response = drf_exception_handler(exc, context)
-    if response is not None and isinstance(response.data, dict) and "detail" not in response.data:
-        # Field errors: keep them, and add one sentence a script can show.
-        response.data = {"detail": _summary(response.data), **response.data}
-    elif response is not None and isinstance(response.data, list):
-        response.data = {"detail": " ".join(str(e) for e in response.data)}
+    if response is None:
+        return None
+    code = _code(exc)
+    if isinstance(exc, exceptions.ValidationError):
+        errors = response.data
+        if isinstance(errors, dict):
+            response.data = {"detail": _summary(errors), "code": "invalid", "errors": errors}
+        else:
+            response.data = {"detail": _messages(errors), "code": "invalid"}
+    elif isinstance(response.data, dict):
+        response.data = {"detail": _messages(response.data.get("detail", response.data)), "code": code}
+    else:
+        response.data = {"detail": _messages(response.data), "code": code}
     return response
+
+
+def _code(exc) -> str:
+    if isinstance(exc, exceptions.APIException):
+        codes = exc.get_codes()
+        if isinstance(codes, str):
+            return codes
+        return exc.default_code
+    return "error"
 
 
 def _summary(errors: dict) -> str:

@@ -10,6 +10,14 @@ from accounts.roles import user_is_manager, user_is_mktgops
 from milestones.selectors import milestone_current
 from milestones.services import milestone_membership_change
 from requests_app import models as m
+from requests_app.errors import (
+    NOT_FOUND,
+    IssueError,
+    IssueMoveConflict,
+    IssueMoveForbidden,
+    IssueMoveRefused,
+    IssueNotFound,
+)
 from requests_app.models import Comment, EventKind, Issue, IssueEvent, IssueTransition, RequestType, Stage
 from requests_app.policy import EPIC_WEIGHT, issue_closed_in_previous_milestone, issues_visible_to
 from requests_app.selectors import issue_column
@@ -19,29 +27,6 @@ User = get_user_model()
 # Gap between neighbouring board positions: a drop takes the midpoint of its neighbours and
 # rewrites only the dropped card; the column is renumbered only when a gap is used up.
 POSITION_GAP = 1 << 16
-
-
-class IssueError(Exception):
-    """A change the rules refuse. The message says why and what would make it allowed."""
-
-
-NOT_FOUND = "No issue with this id is visible to you."
-
-
-class IssueNotFound(IssueError):
-    """Missing, or hidden from the user (the two answer alike)."""
-
-
-class IssueMoveRefused(IssueError):
-    """The move is not allowed from here, or a guard does not hold (API: 409)."""
-
-
-class IssueMoveForbidden(IssueMoveRefused):
-    """The user may not make this move (API: 403)."""
-
-
-class IssueMoveConflict(IssueMoveRefused):
-    """Someone else moved the issue first (API: 409 with its current stage)."""
 
 
 # (from, to) -> transition method on Issue. Blocking and unblocking are one method each.

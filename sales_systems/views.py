@@ -7,7 +7,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from accounts.roles import user_is_mktgops
-from labels.services import PRIO_ORDER, LabelError
+from labels.services import PRIO_ORDER
+from mktgops_portal.errors import PortalError
 from requests_app.selectors import issue_get_visible
 from sales_systems import selectors, services
 from sales_systems.models import FastTrack
@@ -59,7 +60,7 @@ def advance(request, pk):
     try:
         services.systems_request_advance(issue=issue, to=request.POST.get("to", ""), by=request.user)
         messages.success(request, f"#{issue.pk} is now {request.POST.get('to')}.")
-    except LabelError as exc:
+    except PortalError as exc:
         messages.error(request, str(exc))
     return _back(request)
 
@@ -73,6 +74,6 @@ def fast_track(request, pk):
             issue=issue, fast_track=request.POST.get("fast_track", ""), by=request.user
         )
         messages.success(request, f"Fast-track kind of #{issue.pk} saved.")
-    except LabelError as exc:
+    except PortalError as exc:
         messages.error(request, str(exc))
     return _back(request)

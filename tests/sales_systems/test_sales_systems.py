@@ -6,6 +6,7 @@ import pytest
 
 from labels.models import Label
 from labels.services import PRIO_ORDER, SYSTEMS_REQUEST, LabelError, labels_attach
+from mktgops_portal.errors import Forbidden, Invalid
 from sales_systems.models import FastTrack
 from sales_systems.services import systems_request_advance, systems_request_set_fast_track
 from sales_systems.sla import add_business_days, sla_for
@@ -33,7 +34,7 @@ def test_prio_moves_in_order(systems_issue, ic_user):
 
 def test_advancing_to_a_label_that_was_never_seeded_is_refused_with_what_to_do(systems_issue, ic_user):
     Label.objects.filter(name=PRIO_ORDER[0]).delete()
-    with pytest.raises(LabelError, match="seed the taxonomy"):
+    with pytest.raises(Invalid, match="seed the taxonomy"):
         systems_request_advance(issue=systems_issue, to=PRIO_ORDER[0], by=ic_user)
     assert prio_of(systems_issue) == []
 
@@ -67,7 +68,7 @@ def test_prio_needs_the_systems_request_label(prio_labels, ic_user):
 
 
 def test_requesters_cannot_advance(systems_issue, requester_user):
-    with pytest.raises(LabelError, match="Only MktgOps"):
+    with pytest.raises(Forbidden, match="Only MktgOps"):
         systems_request_advance(issue=systems_issue, to=PRIO_ORDER[0], by=requester_user)
     assert prio_of(systems_issue) == []
 
