@@ -83,3 +83,14 @@ def issue_permissions(user, issue: Issue) -> IssuePermissions:
         can_promote=mktgops and issue.epic_id is None and (issue.weight or 0) >= EPIC_WEIGHT,
         can_reopen_completed=manager,
     )
+
+
+def user_assignable(user) -> bool:
+    """Who can be assigned an issue: the MktgOps team (ICs and managers), who work the requests (handbook)."""
+    return user is not None and bool(getattr(user, "is_active", False)) and user_is_mktgops(user)
+
+
+def issue_can_reassign(user, issue: Issue) -> bool:
+    """Who may change an issue's assignee, e.g. by dropping its card into another person's swimlane: whoever
+    may triage it (MktgOps, while it is open). Asked by `services.issue_move`; the board only offers it."""
+    return issue_permissions(user, issue).can_triage

@@ -2,7 +2,10 @@
 
 import re
 from dataclasses import dataclass
+from types import SimpleNamespace
+from typing import NamedTuple
 
+from django.db import connection
 from django.db.models import (
     Case,
     Count,
@@ -210,7 +213,7 @@ class BoardColumn:
 @dataclass
 class BoardLane:
     key: str  # "all" without swimlanes; an assignee's id, or UNASSIGNED_LANE
-    assignee: object
+    name: str  # the assignee's name, "Unassigned", or "" for "all"
     columns: list[BoardColumn]
 
     @property
@@ -222,13 +225,6 @@ class BoardLane:
 class Board:
     lanes: list[BoardLane]
     totals: dict[str, int]
-
-
-def issue_sla(issue: Issue):
-    """The Sales Systems fast-track SLA badge of a card or list row, or None where no SLA applies."""
-    from sales_systems.selectors import systems_sla
-
-    return systems_sla(issue)
 
 
 def board_issues(user, filters: BoardFilters, *, current_milestone=None) -> QuerySet[Issue]:
@@ -294,18 +290,6 @@ def issues_with_blocked_since(issues: QuerySet[Issue]) -> QuerySet[Issue]:
     )
 
 
-def issues_attach_blocked_since(issues: list[Issue]) -> list[Issue]:
-    """The same for issues already in memory (e.g. just moved): one query, and only when one of them is in 07."""
-    latest = {}
-    if blocked := [issue.pk for issue in issues if issue.stage == Stage.BLOCKED]:
-        moves = IssueTransition.objects.filter(issue__in=blocked, to_stage=Stage.BLOCKED).order_by("at", "pk")
-        latest = {move.issue_id: move for move in moves.only("issue_id", "reason", "at")}
-    for issue in issues:
-        move = latest.get(issue.pk)
-        issue.blocked_reason, issue.blocked_at = (move.reason, move.at) if move else (None, None)
-    return issues
-
-
 def blocked_age(delta) -> str:
     """How long a card has been blocked, as a glance reads it: "< 1 h", "5 h", "3 d" (whole units, rounded down).
 
@@ -317,18 +301,130 @@ def blocked_age(delta) -> str:
     return f"{hours} h" if hours else "< 1 h"
 
 
-def board_decorate_cards(cards: list[Issue]) -> list[Issue]:
-    """What a card shows beyond its fields, worked out once here rather than looked up in the template."""
+class CardLabel(NamedTuple):
+    name: str
+    color: str
+    scope: str  # "" for an unscoped label
+    value: str  # the part after "scope::", or the whole name
+
+
+@dataclass(slots=True)
+class BoardCard:
+    """One card as the board shows it: plain values read in the cards' own query, no model instance.
+
+    `labels` are `CardLabel`s by name, without the priority label, whose value is `priority`; `blocked_for` reads
+    like "3 d" (see `blocked_age`); `sla` is the Sales Systems badge or None; the URLs and `move_targets`
+    are filled in by the board view.
+    """
+
+    pk: int
+    title: str
+    stage: str
+    confidential: bool
+    weight: int | None
+    signed_off: bool
+    blocked_from: str
+    assignee_id: int | None
+    assignee_name: str
+    blocked_reason: str | None = None
+    blocked_at: object = None
+    blocked_for: str = ""
+    priority: str | None = None
+    labels: list = None
+    sla: object = None
+    detail_url: str = ""
+    move_url: str = ""
+    move_targets: list = None
+    move_target_codes: str = ""
+
+
+# What a card shows, read as plain values (an Issue instance per card costs more than its SQL on a full board).
+CARD_VALUES = (
+    "pk",
+    "title",
+    "stage",
+    "confidential",
+    "weight",
+    "signed_off_at",
+    "blocked_from",
+    "assignee_id",
+    "assignee__first_name",
+    "assignee__last_name",
+    "assignee__username",
+    "systems_request__fast_track",
+    "prio",
+    "requested_at",
+    "blocked_reason",
+    "blocked_at",
+)
+
+
+def _person_name(first: str, last: str, username: str) -> str:
+    """As `User.get_full_name() or get_username()`, from the values alone."""
+    return f"{first or ''} {last or ''}".strip() or username or ""
+
+
+def board_cards(issues: QuerySet[Issue], *, limit: int | None = None) -> list[BoardCard]:
+    """The first `limit` (default all) cards of `issues` in board order (position, then id): one query for the
+    rows (with the blocked reason and time and the SLA fields annotated), one for their labels. Raises nothing."""
+    from sales_systems.selectors import issues_with_sla, systems_sla
+
+    rows = issues_with_blocked_since(issues_with_sla(issues)).order_by("position", "pk").values(*CARD_VALUES)
+    rows = list(rows[:limit] if limit is not None else rows)
+    labels_by_issue: dict[int, list[tuple[str, str]]] = {}
+    if rows:
+        through = Issue.labels.through.objects.filter(issue_id__in=[row["pk"] for row in rows])
+        for issue_id, name, color in through.order_by("label__name").values_list(
+            "issue_id", "label__name", "label__color"
+        ):
+            labels_by_issue.setdefault(issue_id, []).append((name, color))
     now = timezone.now()
-    for card in cards:
-        blocked_at = getattr(card, "blocked_at", None)
-        card.blocked_for = blocked_age(now - blocked_at) if card.stage == Stage.BLOCKED and blocked_at else ""
-        labels = list(card.labels.all())
-        card.priority = next((lbl.value for lbl in labels if lbl.scope == PRIORITY_SCOPE), None)
-        card.card_labels = [lbl for lbl in labels if lbl.scope != PRIORITY_SCOPE]
-        card.assignee_name = (card.assignee.get_full_name() or card.assignee.get_username()) if card.assignee else ""
-        card.sla = issue_sla(card)
+    cards = []
+    for row in rows:
+        labels = labels_by_issue.get(row["pk"], [])
+        priority = next((name.rpartition("::")[2] for name, _ in labels if _scope(name) == PRIORITY_SCOPE), None)
+        blocked_at = row["blocked_at"] if row["stage"] == Stage.BLOCKED else None
+        sla_source = SimpleNamespace(
+            prio=row["prio"],
+            requested_at=row["requested_at"],
+            systems_request=SimpleNamespace(fast_track=row["systems_request__fast_track"] or ""),
+        )
+        cards.append(
+            BoardCard(
+                pk=row["pk"],
+                title=row["title"],
+                stage=row["stage"],
+                confidential=row["confidential"],
+                weight=row["weight"],
+                signed_off=row["signed_off_at"] is not None,
+                blocked_from=row["blocked_from"],
+                assignee_id=row["assignee_id"],
+                assignee_name=_person_name(
+                    row["assignee__first_name"], row["assignee__last_name"], row["assignee__username"]
+                ),
+                blocked_reason=row["blocked_reason"],
+                blocked_at=blocked_at,
+                blocked_for=blocked_age(now - blocked_at) if blocked_at else "",
+                priority=priority,
+                labels=[
+                    CardLabel(name, color, _scope(name), name.rpartition("::")[2])
+                    for name, color in labels
+                    if _scope(name) != PRIORITY_SCOPE
+                ],
+                sla=systems_sla(sla_source),
+            )
+        )
     return cards
+
+
+def _scope(name: str) -> str:
+    return name.rpartition("::")[0]
+
+
+def board_card(issue_id: int) -> BoardCard | None:
+    """One card, read as the board reads it (e.g. the card just moved): two queries."""
+    cards = board_cards(Issue.objects.filter(pk=issue_id))
+    return cards[0] if cards else None
 
 
 def board_page_size(filters: BoardFilters) -> int:
@@ -339,6 +435,7 @@ def board_counts(user, filters: BoardFilters, *, current_milestone=None) -> dict
     """{lane key: {stage: open issues}} in one aggregate query; lane "all" without swimlanes.
 
     A plain COUNT is right: the only joins the filters add match one row per issue (one label name, one user).
+    The partial index on open issues' (stage, position) answers it without reading closed issues.
     """
     issues = board_issues(user, filters, current_milestone=current_milestone).order_by()
     counts: dict[str, dict[str, int]] = {}
@@ -352,17 +449,10 @@ def board_counts(user, filters: BoardFilters, *, current_milestone=None) -> dict
     return counts
 
 
-def board_columns(user, filters: BoardFilters, *, current_milestone=None) -> Board:
-    """Every column's count and its first BOARD_PAGE_SIZE cards, in a constant number of queries.
-
-    Counts: one aggregate. Cards: one query whose `pk IN (…)` holds, per non-empty column (per lane and
-    column with swimlanes), a subquery taking its first page in board order, which the (stage, position)
-    index answers by reading about BOARD_PAGE_SIZE rows, however many issues the column holds. Plus one for
-    the cards' labels. (A ROW_NUMBER() window would rank every open issue on each render.)
-    """
-    counts = board_counts(user, filters, current_milestone=current_milestone)
-    issues = board_issues(user, filters, current_milestone=current_milestone)
-    first_pages = Q(pk__in=[])
+def _first_pages(issues: QuerySet[Issue], filters: BoardFilters, counts: dict) -> QuerySet[Issue]:
+    """The ids of every non-empty cell's first page, as one `UNION ALL` of per-cell top-N subqueries, each of
+    which the (stage, position) index answers by reading about a page of rows, however long the column."""
+    pages = []
     for lane, by_stage in counts.items():
         cell = issues
         if filters.lanes:
@@ -370,30 +460,39 @@ def board_columns(user, filters: BoardFilters, *, current_milestone=None) -> Boa
         for stage, count in by_stage.items():
             if count:
                 page = cell.filter(stage=stage).order_by("position", "pk").values("pk")[: board_page_size(filters)]
-                first_pages |= Q(pk__in=page)
-    cards = issues_with_blocked_since(issues_with_card_data(Issue.objects.filter(first_pages))).order_by(
-        "position", "pk"
-    )
-    cards = board_decorate_cards(list(cards))
-    by_cell: dict[tuple[str, str], list[Issue]] = {}
-    assignees = {}
+                if not connection.features.supports_slicing_ordering_in_compound:
+                    page = Issue.objects.filter(pk__in=page).order_by().values("pk")  # SQLite: no LIMIT inside a UNION
+                pages.append(page)
+    if not pages:
+        return Issue.objects.none()
+    return Issue.objects.filter(pk__in=pages[0].union(*pages[1:], all=True) if len(pages) > 1 else pages[0])
+
+
+def board_columns(user, filters: BoardFilters, *, current_milestone=None) -> Board:
+    """Every column's count and its first BOARD_PAGE_SIZE cards, in three queries at any size.
+
+    Counts: one aggregate. Cards: one query for the first pages of all columns (see `_first_pages`), read as
+    plain rows (`board_cards`), plus one for their labels. (A ROW_NUMBER() window would rank every open issue.)
+    """
+    counts = board_counts(user, filters, current_milestone=current_milestone)
+    issues = board_issues(user, filters, current_milestone=current_milestone)
+    cards = board_cards(_first_pages(issues, filters, counts))
+    by_cell: dict[tuple[str, str], list[BoardCard]] = {}
+    names = {}
     for card in cards:
         lane = _lane_key(card.assignee_id) if filters.lanes else "all"
         by_cell.setdefault((lane, card.stage), []).append(card)
-        assignees[lane] = card.assignee
+        names[lane] = card.assignee_name
     if filters.lanes:
         # People first, by name; the unassigned lane last. A lane exists only where it holds issues.
-        keys = sorted(
-            (k for k in counts if k != UNASSIGNED_LANE),
-            key=lambda k: (assignees[k].get_full_name() or assignees[k].get_username()).lower(),
-        )
+        keys = sorted((k for k in counts if k != UNASSIGNED_LANE), key=lambda k: names[k].lower())
         keys += [UNASSIGNED_LANE] if UNASSIGNED_LANE in counts else []
     else:
         keys = ["all"]
     lanes = [
         BoardLane(
             key=key,
-            assignee=assignees.get(key),
+            name=names.get(key, "") if key != UNASSIGNED_LANE else "Unassigned",
             columns=[
                 BoardColumn(
                     stage=stage.value,
@@ -419,7 +518,7 @@ def board_column_page(
     lane: str = "all",
     after_id: int | None = None,
     current_milestone=None,
-) -> tuple[list[Issue], bool]:
+) -> tuple[list[BoardCard], bool]:
     """The next BOARD_PAGE_SIZE cards of one column after card `after_id` (keyset), and whether more follow."""
     issues = board_issues(user, filters, current_milestone=current_milestone).filter(stage=stage)
     if filters.lanes and lane != "all":
@@ -430,8 +529,8 @@ def board_column_page(
         if after is not None:
             issues = issues.filter(Q(position__gt=after) | Q(position=after, pk__gt=after_id))
     size = board_page_size(filters)
-    page = list(issues_with_blocked_since(issues_with_card_data(issues)).order_by("position", "pk")[: size + 1])
-    return board_decorate_cards(page[:size]), len(page) > size
+    page = board_cards(issues, limit=size + 1)
+    return page[:size], len(page) > size
 
 
 def mktgops_members() -> QuerySet:

@@ -13,13 +13,21 @@ from requests_app import models as m
 from requests_app.errors import (
     NOT_FOUND,
     IssueError,
+    IssueErrorCode,
+    IssueForbidden,
     IssueMoveConflict,
     IssueMoveForbidden,
     IssueMoveRefused,
     IssueNotFound,
 )
 from requests_app.models import Comment, EventKind, Issue, IssueEvent, IssueTransition, RequestType, Stage
-from requests_app.policy import EPIC_WEIGHT, issue_closed_in_previous_milestone, issues_visible_to
+from requests_app.policy import (
+    EPIC_WEIGHT,
+    issue_can_reassign,
+    issue_closed_in_previous_milestone,
+    issues_visible_to,
+    user_assignable,
+)
 from requests_app.selectors import issue_column
 
 User = get_user_model()
@@ -28,6 +36,9 @@ User = get_user_model()
 # rewrites only the dropped card; the column is renumbered only when a gap is used up.
 POSITION_GAP = 1 << 16
 
+
+# `issue_move(assignee_id=…)` left out: the assignee stays as it is (None means "nobody").
+ASSIGNEE_UNCHANGED = object()
 
 # (from, to) -> transition method on Issue. Blocking and unblocking are one method each.
 TRANSITIONS: dict[tuple[str, str], str] = {
@@ -131,6 +142,7 @@ def issue_move(
     expected_stage: str | None = None,
     after_id: int | None = None,
     before_id: int | None = None,
+    assignee_id: "int | None | object" = ASSIGNEE_UNCHANGED,
 ) -> Issue:
     """Move issue `issue_id` to `to_stage` through its FSM transition, log it, and place it at `position`.
 
@@ -140,6 +152,9 @@ def issue_move(
     The row is read once, locked, so two people moving the same card serialise: the second sees the
     first one's stage and is refused (or told it changed, when it says which stage it expected).
     An issue `by` may not see is `IssueNotFound`, as a missing one is: its existence does not leak.
+    `assignee_id` (a user id, or None for nobody) reassigns it in the same transaction, before the guards look:
+    a card dropped into another person's swimlane (policy `issue_can_reassign`, else `IssueForbidden`; a user
+    who cannot be assigned is `IssueError`, code `not_assignable`). It may stay in its stage.
     """
     if to_stage not in Stage.values:
         raise IssueMoveRefused(f"Unknown stage {to_stage!r}; stages are {', '.join(Stage.values)}.")
@@ -163,13 +178,22 @@ def issue_move(
         raise IssueMoveConflict(f"#{issue.pk} was moved by someone else: it is now in {_stage_name(issue.stage)}.")
     reason = (reason or "").strip()
     placing = position is not None or after_id is not None or before_id is not None
-    if issue.stage == to_stage and placing:
+    before = {"assignee": issue.assignee, "milestone": issue.milestone}
+    reassigning = assignee_id is not ASSIGNEE_UNCHANGED and assignee_id != issue.assignee_id
+    if issue.stage == to_stage and (placing or reassigning):
         if issue.closed_at is not None:
             raise IssueMoveRefused(f"#{issue.pk} is closed; reopen it before moving it.")
-        issue_place(issue=issue, position=position, after_id=after_id, before_id=before_id)
+        if not reassigning:
+            issue_place(issue=issue, position=position, after_id=after_id, before_id=before_id)
+            return issue
+        _reassign(issue, assignee_id, by)
+        fields = [*_record_planning_changes(issue, by, before), "updated_at", "position"]
+        issue.position = _position_for(issue, to_stage, position, after_id=after_id, before_id=before_id)
+        issue.save(update_fields=fields)
         return issue
+    if reassigning:
+        _reassign(issue, assignee_id, by)
     bound = _check_move(issue, to_stage, by, reason)
-    before = {"assignee": issue.assignee, "milestone": issue.milestone}
     from_stage = issue.stage
     try:
         bound()
@@ -177,14 +201,7 @@ def issue_move(
         raise IssueMoveRefused(f"Can't move #{issue.pk} to {_stage_name(to_stage)}: {exc}") from exc
     finally:
         issue._pending_reason = ""
-    fields = ["stage", "blocked_from", "updated_at"]
-    for field, old in before.items():
-        new = getattr(issue, field)
-        if old != new:
-            fields.append(field)
-            _event(issue, by, _planning_event_kind(field), old_value=_display(old), new_value=_display(new))
-            if field == "milestone":
-                milestone_membership_change(issue_id=issue.pk, old_id=old.pk if old else None, new_id=None)
+    fields = ["stage", "blocked_from", "updated_at", *_record_planning_changes(issue, by, before)]
     issue.position = _position_for(issue, to_stage, position, after_id=after_id, before_id=before_id)
     fields.append("position")
     issue.save(update_fields=fields)
@@ -199,6 +216,35 @@ def issue_move(
         )
     )
     return issue
+
+
+def _reassign(issue: Issue, assignee_id: int | None, by) -> None:
+    """Set `issue.assignee` (unsaved) to user `assignee_id` or nobody, as policy allows; raises its refusals."""
+    if not issue_can_reassign(by, issue):
+        raise IssueForbidden(
+            f"Only MktgOps team members can reassign #{issue.pk}.", code=IssueErrorCode.REASSIGN_FORBIDDEN
+        )
+    new = None if assignee_id is None else User.objects.filter(pk=assignee_id).first()
+    if assignee_id is not None and not user_assignable(new):
+        who = new.get_username() if new else f"User {assignee_id}"
+        raise IssueError(
+            f"Can't assign #{issue.pk} to {who}: only active MktgOps team members can be assigned.",
+            code=IssueErrorCode.NOT_ASSIGNABLE,
+        )
+    issue.assignee = new
+
+
+def _record_planning_changes(issue: Issue, by, before: dict) -> list[str]:
+    """Log an event for each planning field (assignee, milestone) that differs from `before`; the changed fields."""
+    fields = []
+    for field, old in before.items():
+        new = getattr(issue, field)
+        if old != new:
+            fields.append(field)
+            _event(issue, by, _planning_event_kind(field), old_value=_display(old), new_value=_display(new))
+            if field == "milestone":
+                milestone_membership_change(issue_id=issue.pk, old_id=old.pk if old else None, new_id=None)
+    return fields
 
 
 def _planning_event_kind(field: str) -> str:
@@ -347,8 +393,11 @@ def issue_update(*, issue: Issue, by, **changes) -> Issue:
     fields = []
     if "assignee" in changes and changes["assignee"] != issue.assignee:
         new = changes["assignee"]
-        if new is not None and not user_is_mktgops(new):
-            raise IssueError(f"{new.get_username()} is not in MktgOps; only team members can be assigned.")
+        if new is not None and not user_assignable(new):
+            raise IssueError(
+                f"{new.get_username()} is not in MktgOps; only team members can be assigned.",
+                code=IssueErrorCode.NOT_ASSIGNABLE,
+            )
         _event(issue, by, EventKind.ASSIGNEE_CHANGED, old_value=_display(issue.assignee), new_value=_display(new))
         issue.assignee = new
         fields.append("assignee")

@@ -18,6 +18,7 @@ from accounts.roles import user_is_mktgops
 from labels.selectors import labels_attachable
 from milestones.selectors import milestone_current, milestone_list
 from requests_app import selectors, services
+from requests_app.errors import NOT_FOUND, IssueErrorCode
 from requests_app.models import RequestType, Stage
 from requests_app.selectors import BoardFilters
 
@@ -68,12 +69,12 @@ def _filter_query(filters: BoardFilters) -> str:
     return urlencode({k: v for k, v in params.items() if v})
 
 
-def _move_targets(issue) -> list[tuple[str, str]]:
+def _move_targets(card) -> list[tuple[str, str]]:
     """Where the "Move to…" menu offers to take a card: the workflow's moves from its stage."""
-    if issue.stage == Stage.BLOCKED:
-        codes = [issue.blocked_from] if issue.blocked_from else []
+    if card.stage == Stage.BLOCKED:
+        codes = [card.blocked_from] if card.blocked_from else []
     else:
-        codes = services.stage_targets(issue.stage)
+        codes = services.stage_targets(card.stage)
     return [(code, Stage(code).label) for code in codes]
 
 
@@ -150,6 +151,8 @@ def board_column(request, stage):
 
 class BoardMoveForm(forms.Form):
     stage = forms.ChoiceField(choices=Stage.choices)
+    # A drop into another swimlane: the lane's assignee id, or "none" for the unassigned lane.
+    assignee = forms.RegexField(regex=rf"^({selectors.UNASSIGNED_LANE}|{ID_PATTERN})$", required=False)
     expected_stage = forms.ChoiceField(choices=Stage.choices, required=False)
     after_id = forms.IntegerField(min_value=1, required=False)
     before_id = forms.IntegerField(min_value=1, required=False)
@@ -163,6 +166,7 @@ def _wants_json(request) -> bool:
 
 
 def _refuse(request, status: int, detail: str, **extra):
+    """The refusal as `{"detail", "code", …}` JSON with `status` for the script, else a message on the board."""
     if _wants_json(request):
         return JsonResponse({"detail": detail, **extra}, status=status)
     messages.error(request, detail)
@@ -186,8 +190,10 @@ def board_move(request, pk):
         # not read first: issue_move reads the row once, locked, and answers for visibility itself.
         issue = selectors.issue_get_visible(request.user, pk)
         if issue is None:
-            return _refuse(request, 404, services.NOT_FOUND)
+            return _refuse(request, 404, NOT_FOUND, code=IssueErrorCode.NOT_FOUND)
     sign_off = asks_sign_off and issue.signed_off_at is None
+    lane = data["assignee"]
+    reassign = {} if not lane else {"assignee_id": None if lane == selectors.UNASSIGNED_LANE else int(lane)}
     try:
         # Sign-off and move commit together: a refused move does not leave a sign-off behind. A plain move
         # is its own transaction (issue_move is atomic).
@@ -202,39 +208,31 @@ def board_move(request, pk):
                 expected_stage=data["expected_stage"] or None,
                 after_id=data["after_id"],
                 before_id=data["before_id"],
+                **reassign,
             )
-    except services.IssueNotFound as exc:
-        return _refuse(request, 404, str(exc))
-    except services.IssueMoveForbidden as exc:
-        return _refuse(request, 403, str(exc))
     except services.IssueMoveRefused as exc:
+        if exc.status != 409:
+            return _refuse(request, exc.status, exc.message, code=exc.code)
         current = selectors.issue_get_visible(request.user, pk)
-        return _refuse(request, 409, str(exc), stage=current.stage if current else None)
+        return _refuse(request, 409, exc.message, code=exc.code, stage=current.stage if current else None)
     except services.IssueError as exc:
-        return _refuse(request, 400, str(exc))
+        return _refuse(request, exc.status, exc.message, code=exc.code)
+    detail = f"#{issue.pk} is now in {issue.stage_label}."
+    if reassign:
+        name = (issue.assignee.get_full_name() or issue.assignee.get_username()) if issue.assignee else "nobody"
+        detail = f"#{issue.pk} is now in {issue.stage_label}, assigned to {name}."
     if not _wants_json(request):
-        messages.success(request, f"#{issue.pk} is now in {issue.stage_label}.")
+        messages.success(request, detail)
         return redirect(f"{reverse('board')}?{request.GET.urlencode()}")
-    # The moved issue as committed, with its assignee (read with the lock) and its labels: what a card shows.
-    selectors.issues_attach_labels([issue])
-    selectors.issues_attach_blocked_since([issue])
-    filters = _filters(request)
-    counts = selectors.board_counts(request.user, filters, current_milestone=milestone_current())
-    selectors.board_decorate_cards([issue])
-    _prepare_cards([issue])
-    card = render_to_string(
-        "board/_card.html",
-        {"issue": issue, "can_move": True, "filter_query": _filter_query(filters)},
+    # Only what the script needs: the card as the board renders it (two queries). The columns' counts are
+    # adjusted by the script (-1 where the card left, +1 where it landed), not recounted here.
+    card = selectors.board_card(issue.pk)
+    _prepare_cards([card])
+    html = render_to_string(
+        "board/_cards.html",
+        {"cards": [card], "can_move": True, "filter_query": _filter_query(_filters(request))},
         request=request,
     )
     return JsonResponse(
-        {
-            "id": issue.pk,
-            "stage": issue.stage,
-            "stage_label": issue.stage_label,
-            "detail": f"#{issue.pk} is now in {issue.stage_label}.",
-            "card": card,
-            "counts": counts,
-            "totals": {stage: sum(c.get(stage, 0) for c in counts.values()) for stage in Stage.values},
-        }
+        {"id": issue.pk, "stage": issue.stage, "stage_label": issue.stage_label, "detail": detail, "card": html}
     )

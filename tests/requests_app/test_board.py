@@ -179,13 +179,14 @@ def _issues(n, current):
 def test_board_runs_the_same_number_of_queries_for_20_and_500_issues(ic_client, lanes):
     current = factories.current_milestone()
     _issues(20, current)
+    ic_client.get("/board/")  # the first request caches the user's roles and today's milestone, as in production
     small = _board_queries(ic_client, f"/board/{lanes}")
     _issues(480, current)
     assert Issue.objects.count() == 500
     large = _board_queries(ic_client, f"/board/{lanes}")
     assert small == large
-    # session, user, groups, current milestone, counts, cards, card labels, milestones, members, labels
-    assert large == 10
+    # session, user, counts, first pages of every column (one UNION ALL), their labels, milestones, members, labels
+    assert large == 8
 
 
 def test_columns_show_their_first_page_and_load_the_rest_on_demand(ic_client):
@@ -207,6 +208,7 @@ def test_columns_show_their_first_page_and_load_the_rest_on_demand(ic_client):
 
 def test_load_more_runs_the_same_number_of_queries_at_any_depth(ic_client):
     issues = [factories.IssueFactory(stage=Stage.TRIAGE, position=i) for i in range(200)]
+    ic_client.get("/board/")  # caches roles and today's milestone
     shallow = _board_queries(ic_client, f"/board/column/00/?after={issues[19].pk}")
     deep = _board_queries(ic_client, f"/board/column/00/?after={issues[179].pk}")
     assert shallow == deep
@@ -221,7 +223,7 @@ def test_swimlanes_group_cards_by_assignee_with_unassigned_last(ic_client):
     factories.IssueFactory(stage=Stage.TRIAGE)
     response = ic_client.get("/board/?lanes=assignee")
     lanes = response.context["board"].lanes
-    assert [lane.assignee.username if lane.assignee else None for lane in lanes] == ["ann", "bob", None]
+    assert [lane.name for lane in lanes] == ["Ann", "Bob", "Unassigned"]
     assert [lane.count for lane in lanes] == [1, 1, 1]
     assert 'class="board board-lanes"' in response.content.decode()
 
@@ -251,7 +253,7 @@ def test_board_requires_sign_in(client):
 # --- The move endpoint the board's script calls ------------------------------------------------------
 
 
-def test_board_move_accepted_returns_the_new_card_and_counts(ic_client, ic_user):
+def test_board_move_accepted_returns_the_new_card_and_no_recount(ic_client, ic_user):
     current = factories.current_milestone()
     issue = factories.IssueFactory(stage=Stage.READY, assignee=ic_user, milestone=current)
     response = _move(ic_client, issue, stage="04", expected_stage="02")
@@ -259,8 +261,8 @@ def test_board_move_accepted_returns_the_new_card_and_counts(ic_client, ic_user)
     data = response.json()
     assert data["stage"] == "04"
     assert 'data-stage="04"' in data["card"]
-    assert data["counts"]["all"]["04"] == 1
-    assert data["totals"]["02"] == 0
+    # The script moves the counts by one itself: the response carries no recount of every column.
+    assert set(data) == {"id", "stage", "stage_label", "detail", "card"}
     issue.refresh_from_db()
     assert issue.stage == Stage.IN_PROGRESS
     assert IssueTransition.objects.filter(issue=issue, from_stage="02", to_stage="04").count() == 1
@@ -332,11 +334,11 @@ def test_dropping_between_two_cards_writes_only_the_dropped_card(ic_client):
     assert response.status_code == 200, response.content
     updates = [q["sql"] for q in ctx.captured_queries if q["sql"].startswith("UPDATE")]
     assert len(updates) == 1
-    assert ic_client.get("/board/").context["board"].lanes[0].columns[0].cards == [
-        column[0],
-        moved,
-        column[1],
-        column[2],
+    assert [card.pk for card in ic_client.get("/board/").context["board"].lanes[0].columns[0].cards] == [
+        column[0].pk,
+        moved.pk,
+        column[1].pk,
+        column[2].pk,
     ]
 
 
@@ -353,7 +355,6 @@ def test_dropping_into_a_filtered_column_lands_next_to_the_visible_neighbour(ic_
         **MOVE_HEADERS,
     )
     assert response.status_code == 200, response.content
-    assert response.json()["counts"]["all"]["04"] == 3
     issue.refresh_from_db()
     assert visible.position < issue.position < hidden.position
 
@@ -460,20 +461,26 @@ def test_a_card_moved_to_assigned_is_counted_in_its_column(ic_client, ic_user):
     issue = factories.IssueFactory(stage=Stage.READY, assignee=ic_user, milestone=future)
     response = _move(ic_client, issue, stage="03", expected_stage="02")
     assert response.status_code == 200, response.content
-    assert response.json()["counts"]["all"]["03"] == 1
+    # The script counts it +1 in 03: the board, reloaded, agrees.
+    assigned = ic_client.get("/board/").context["board"].lanes[0].columns[3]
+    assert (assigned.stage, assigned.count, [c.pk for c in assigned.cards]) == ("03", 1, [issue.pk])
 
 
-def test_a_plain_drop_reads_the_card_row_once(ic_client, ic_user):
+def test_a_plain_drop_reads_the_card_row_once_to_move_it_and_once_to_show_it(ic_client, ic_user):
     current = factories.current_milestone()
     issue = factories.IssueFactory(stage=Stage.IN_PROGRESS, assignee=ic_user, milestone=current)
+    ic_client.get("/board/")  # roles and the current milestone are cached from here on, as between real requests
+    # session, user, savepoint, the locked read, the column's end, the update, the log row, release,
+    # the card's row, its labels
     with CaptureQueriesContext(connection) as captured:
         assert _move(ic_client, issue, stage="05", expected_stage="04").status_code == 200
-    reads_by_id = [
-        q["sql"]
-        for q in captured.captured_queries
-        if q["sql"].startswith("SELECT") and 'WHERE "requests_app_issue"."id" = ' in q["sql"]
-    ]
-    assert len(reads_by_id) == 1
+    sql = [q["sql"] for q in captured.captured_queries]
+    reads_by_id = [q for q in sql if q.startswith("SELECT") and 'WHERE "requests_app_issue"."id" = ' in q]
+    assert len(reads_by_id) == 2  # under the lock, then the committed card as the board shows it
+    assert not any("COUNT(" in q for q in sql)  # no recount of the columns
+    assert not any("auth_group" in q for q in sql)  # roles: cached
+    assert not any(q.startswith('SELECT "milestones_milestone"') for q in sql)  # current milestone: cached
+    assert len(sql) == 10
 
 
 def _blocked(reason, days_ago, **kwargs):
@@ -535,8 +542,9 @@ def test_blocked_time_reads_in_whole_hours_or_days(elapsed, reads):
 def test_blocked_cards_keep_the_board_and_load_more_query_counts_constant(ic_client):
     for i in range(3):
         _blocked(f"Reason {i}", days_ago=i)
+    ic_client.get("/board/")  # caches roles and today's milestone
     few, few_more = _board_queries(ic_client), _board_queries(ic_client, "/board/column/07/?lane=all")
     for i in range(60):
         _blocked(f"Reason {i}", days_ago=i)
-    assert _board_queries(ic_client) == few == 10
+    assert _board_queries(ic_client) == few == 8
     assert _board_queries(ic_client, "/board/column/07/?lane=all") == few_more
