@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django.utils.html import escape
 
-from requests_app.models import Issue, IssueTransition, Stage
+from requests_app.models import EventKind, Issue, IssueEvent, IssueTransition, Stage
 from requests_app.selectors import BOARD_PAGE_SIZE, blocked_age
 from tests import factories
 
@@ -548,3 +548,83 @@ def test_blocked_cards_keep_the_board_and_load_more_query_counts_constant(ic_cli
         _blocked(f"Reason {i}", days_ago=i)
     assert _board_queries(ic_client) == few == 8
     assert _board_queries(ic_client, "/board/column/07/?lane=all") == few_more
+
+
+# --- Drops into another swimlane reassign --------------------------------------------------------
+
+
+def test_a_drop_into_a_colleagues_lane_reassigns_and_logs_it_with_the_move(ic_client, ic_user):
+    bob = factories.ic(username="bob", first_name="Bob")
+    current = factories.current_milestone()
+    issue = factories.IssueFactory(stage=Stage.IN_PROGRESS, assignee=ic_user, milestone=current)
+    response = _move(ic_client, issue, stage="05", expected_stage="04", assignee=str(bob.pk))
+    assert response.status_code == 200, response.content
+    assert response.json()["detail"] == f"#{issue.pk} is now in MktgOps::05: Business Owner Review, assigned to Bob."
+    issue.refresh_from_db()
+    assert (issue.stage, issue.assignee) == (Stage.REVIEW, bob)
+    event = IssueEvent.objects.get(issue=issue, kind=EventKind.ASSIGNEE_CHANGED)
+    assert (event.old_value, event.new_value) == ("ivy", "bob")
+
+
+def test_a_drop_into_a_lane_in_the_same_stage_only_reassigns(ic_client, ic_user):
+    bob = factories.ic(username="bob")
+    issue = factories.IssueFactory(stage=Stage.TRIAGE, assignee=ic_user)
+    response = _move(ic_client, issue, stage="00", expected_stage="00", assignee=str(bob.pk))
+    assert response.status_code == 200, response.content
+    issue.refresh_from_db()
+    assert (issue.stage, issue.assignee) == (Stage.TRIAGE, bob)
+    assert not IssueTransition.objects.filter(issue=issue).exists()
+
+
+def test_a_drop_into_the_unassigned_lane_unassigns(ic_client, ic_user):
+    issue = factories.IssueFactory(stage=Stage.TRIAGE, assignee=ic_user)
+    assert _move(ic_client, issue, stage="00", expected_stage="00", assignee="none").status_code == 200
+    issue.refresh_from_db()
+    assert issue.assignee is None
+
+
+def test_the_new_assignee_counts_for_the_moves_guard(ic_client, ic_user):
+    # 02 → 03 needs an assignee: dropping an unassigned card into Ivy's lane supplies it.
+    issue = factories.IssueFactory(stage=Stage.READY, milestone=factories.future_milestone())
+    response = _move(ic_client, issue, stage="03", expected_stage="02", assignee=str(ic_user.pk))
+    assert response.status_code == 200, response.content
+    issue.refresh_from_db()
+    assert (issue.stage, issue.assignee) == (Stage.ASSIGNED, ic_user)
+
+
+def test_a_drop_into_the_lane_of_someone_outside_mktgops_is_refused_and_changes_nothing(ic_client, ic_user):
+    former = factories.ic(username="cy")
+    former.groups.clear()
+    issue = factories.IssueFactory(stage=Stage.TRIAGE, assignee=ic_user)
+    response = _move(ic_client, issue, stage="01", expected_stage="00", reason="Which list?", assignee=str(former.pk))
+    assert response.status_code == 400
+    assert response.json()["code"] == "not_assignable"
+    assert "only active MktgOps team members can be assigned" in response.json()["detail"]
+    issue.refresh_from_db()
+    assert (issue.stage, issue.assignee) == (Stage.TRIAGE, ic_user)
+    assert not IssueEvent.objects.filter(issue=issue).exists()
+
+
+@pytest.mark.parametrize("assignee", ["999999", "bob", "-1", "1" * 19])
+def test_a_drop_naming_no_such_lane_is_a_bad_request_not_a_500(ic_client, assignee):
+    issue = factories.IssueFactory(stage=Stage.TRIAGE)
+    response = _move(ic_client, issue, stage="00", expected_stage="00", assignee=assignee)
+    assert response.status_code == 400
+    assert response.json()["detail"]
+
+
+def test_a_requester_cannot_reassign_by_dropping(client, requester_user, ic_user):
+    issue = factories.IssueFactory(stage=Stage.TRIAGE, requester=requester_user)
+    client.force_login(requester_user)
+    response = _move(client, issue, stage="00", expected_stage="00", assignee=str(ic_user.pk))
+    assert response.status_code == 403
+    issue.refresh_from_db()
+    assert issue.assignee is None
+
+
+def test_reassigning_a_closed_issue_is_refused(ic_client, ic_user):
+    issue = factories.IssueFactory(stage=Stage.TRIAGE, closed_at=timezone.now())
+    response = _move(ic_client, issue, stage="00", expected_stage="00", assignee=str(ic_user.pk))
+    assert response.status_code == 409
+    issue.refresh_from_db()
+    assert issue.assignee is None
