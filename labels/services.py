@@ -66,51 +66,11 @@ def _check_attachable(labels: list[Label]) -> None:
             seen[lbl.scope] = lbl.name
 
 
-@transaction.atomic
-def labels_attach(*, issue, labels: list[Label], by, record: bool = True) -> list[Label]:
-    """Add `labels`; a scoped label replaces the issue's other label of the same scope."""
-    from requests_app.models import EventKind, IssueEvent
-
+def labels_check(current_names: set[str], labels: list[Label]) -> None:
+    """Raise `LabelError` unless an issue holding `current_names` may take `labels`: no stage labels (stages move
+    through the FSM), one label per scope, and Sales Systems prioritisation one step at a time."""
     _check_attachable(labels)
-    current = list(issue.labels.all())
-    current_names = {lbl.name for lbl in current}
     _check_prio_order(current_names, labels)
-    new_scopes = {lbl.scope for lbl in labels if lbl.is_scoped}
-    removed = [
-        lbl for lbl in current if lbl.is_scoped and lbl.scope in new_scopes and lbl.name not in {n.name for n in labels}
-    ]
-    added = [lbl for lbl in labels if lbl.name not in current_names]
-    if removed:
-        issue.labels.remove(*removed)
-    if added:
-        issue.labels.add(*added)
-    if record:
-        IssueEvent.objects.bulk_create(
-            [IssueEvent(issue=issue, by=by, kind=EventKind.LABEL_REMOVED, old_value=lbl.name) for lbl in removed]
-            + [IssueEvent(issue=issue, by=by, kind=EventKind.LABEL_ADDED, new_value=lbl.name) for lbl in added]
-        )
-    return added
-
-
-@transaction.atomic
-def labels_detach(*, issue, labels: list[Label], by) -> None:
-    from requests_app.models import EventKind, IssueEvent
-
-    present = set(issue.labels.filter(pk__in=[lbl.pk for lbl in labels]))
-    if present:
-        issue.labels.remove(*present)
-        IssueEvent.objects.bulk_create(
-            [IssueEvent(issue=issue, by=by, kind=EventKind.LABEL_REMOVED, old_value=lbl.name) for lbl in present]
-        )
-
-
-@transaction.atomic
-def labels_set(*, issue, labels: list[Label], by) -> None:
-    """Make the issue's labels exactly `labels` (the edit form and the API's PATCH)."""
-    _check_attachable(labels)
-    wanted = {lbl.pk for lbl in labels}
-    labels_detach(issue=issue, labels=[lbl for lbl in issue.labels.all() if lbl.pk not in wanted], by=by)
-    labels_attach(issue=issue, labels=labels, by=by)
 
 
 def labels_by_names(names: list[str]) -> list[Label]:

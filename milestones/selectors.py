@@ -56,6 +56,28 @@ def milestones_open_for_planning(day: datetime.date | None = None) -> QuerySet[M
     return Milestone.objects.filter(due_date__gte=day, closed_at__isnull=True).order_by("start_date")
 
 
+MILESTONE_CLOSED = "milestone_closed"
+MILESTONE_ENDED = "milestone_ended"
+
+
+def milestone_planning_refusal(milestone: Milestone, day: datetime.date | None = None) -> tuple[str, str] | None:
+    """Why no issue may be put into `milestone` now, as (code, message), or None when it may.
+
+    The one place this rule lives (forms, the API, the admin and the services ask it): a closed milestone takes no
+    issues, nor does one that has ended (its unfinished issues roll over; a late one would be missed and grow the
+    report after the fact). `milestones_open_for_planning` lists the ones that pass.
+    """
+    day = day or timezone.localdate()
+    if milestone.closed_at:
+        return MILESTONE_CLOSED, f"{milestone.title} is closed; choose the current milestone or one ahead."
+    if milestone.due_date < day:
+        return (
+            MILESTONE_ENDED,
+            f"{milestone.title} ended on {milestone.due_date:%Y-%m-%d}; choose the current milestone or one ahead.",
+        )
+    return None
+
+
 def cadence_period(day: datetime.date) -> tuple[datetime.date, datetime.date]:
     """Start and due date of the cadence period containing `day`."""
     length = settings.MILESTONE_LENGTH_DAYS

@@ -11,11 +11,12 @@ from accounts.roles import user_is_manager, user_is_mktgops
 from milestones import selectors, services
 from milestones.forms import HandbookMRForm, RolloverReasonForm
 from milestones.models import Milestone, RolloverStatus
+from mktgops_portal.errors import PortalError
 from mktgops_portal.spreadsheet import spreadsheet_text
 from requests_app.models import Stage
 from requests_app.policy import issue_permissions
 from requests_app.selectors import issue_get_for_user
-from requests_app.services import IssueError, issue_update
+from requests_app.services import issue_update
 
 
 def _milestone_or_404(pk) -> Milestone:
@@ -171,7 +172,7 @@ def issue_rollover_reason(request, pk, issue_pk):
     if form.is_valid():
         try:
             issue_update(issue=issue, by=request.user, rollover_reason=form.cleaned_data["rollover_reason"])
-        except IssueError as exc:
+        except PortalError as exc:
             messages.error(request, str(exc))
         else:
             messages.success(request, f"Rollover reason for #{issue.pk} saved.")

@@ -13,9 +13,10 @@ from django.urls import path, reverse
 
 from accounts.roles import MANAGERS_GROUP, MKTGOPS_GROUP
 from labels.selectors import labels_attachable
-from labels.services import LabelError, labels_set, labels_validate
-from requests_app.models import Comment, Epic, Issue, IssueEvent, IssueTransition, RequestType, Stage
-from requests_app.services import IssueError, issue_move, issue_update, stage_targets
+from mktgops_portal.errors import PortalError
+from requests_app import policy
+from requests_app.models import Comment, Epic, Issue, IssueEvent, IssueTransition, Stage
+from requests_app.services import issue_move, issue_update, issue_update_check, labels_set
 
 User = get_user_model()
 
@@ -50,27 +51,44 @@ class IssueAdminForm(forms.ModelForm):
                 Q(groups__name__in=[MKTGOPS_GROUP, MANAGERS_GROUP]) | Q(is_superuser=True)
             ).distinct()
         if "milestone" in self.fields:
-            qs = self.fields["milestone"].queryset.filter(closed_at__isnull=True)
-            if self.instance.milestone_id:
-                qs = qs | self.fields["milestone"].queryset.filter(pk=self.instance.milestone_id)
-            self.fields["milestone"].queryset = qs.order_by("start_date")
+            # Every milestone is a valid choice here; which ones take issues is the service's rule (clean() asks it).
+            self.fields["milestone"].queryset = self.fields["milestone"].queryset.order_by("-start_date")
         if "labels" in self.fields:
             self.fields["labels"].queryset = labels_attachable()
             self.fields["labels"].help_text = "Stage labels are not here: the stage changes by moving the issue."
 
-    def clean_labels(self):
-        labels = list(self.cleaned_data["labels"])
-        try:
-            labels_validate(labels)
-        except LabelError as exc:
-            raise forms.ValidationError(str(exc)) from exc
-        return self.cleaned_data["labels"]
+    # The service's own check, translated to a form error with the service's code (and its HTTP status, which
+    # IssueAdmin answers with), so the admin refuses exactly what the issue page and the API refuse.
+    refusal_status: int | None = None
 
     def clean(self):
         data = super().clean()
-        if data.get("request_type") == RequestType.LIST_IMPORT and "confidential" in data and not data["confidential"]:
-            self.add_error("confidential", "List-import requests hold personal data and stay confidential.")
+        if self.errors:
+            return data
+        changes = {f: data[f] for f in [*PLANNING_FIELDS, "labels"] if f in data and f in self.changed_data}
+        if "labels" in changes:
+            changes["labels"] = list(changes["labels"])
+        if "request_type" in data:
+            changes["request_type"] = data["request_type"]
+        try:
+            issue_update_check(issue=self.instance, **changes)
+        except PortalError as exc:
+            self.refusal_status = exc.status
+            field = REFUSAL_FIELDS.get(exc.code)
+            error = forms.ValidationError(exc.message, code=exc.code)
+            raise forms.ValidationError({field: error} if field in self.fields else error) from exc
         return data
+
+
+# Which admin field a service refusal belongs to, by its code.
+REFUSAL_FIELDS = {
+    "milestone_closed": "milestone",
+    "milestone_ended": "milestone",
+    "stays_confidential": "confidential",
+    "label_invalid": "labels",
+    "label_unknown": "labels",
+    "prio_order": "labels",
+}
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -149,6 +167,14 @@ class IssueAdmin(admin.ModelAdmin):
     def get_inline_instances(self, request, obj=None):
         return super().get_inline_instances(request, obj) if obj else []
 
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        response = super().changeform_view(request, object_id, form_url, extra_context)
+        adminform = (getattr(response, "context_data", None) or {}).get("adminform")
+        status = getattr(getattr(adminform, "form", None), "refusal_status", None)
+        if status:
+            response.status_code = status  # the refusal's own status, as the API and the issue page answer
+        return response
+
     def save_model(self, request, obj, form, change):
         plain = [f for f in PLAIN_FIELDS if f in form.changed_data]
         if plain:
@@ -157,7 +183,7 @@ class IssueAdmin(admin.ModelAdmin):
         if planning:
             try:
                 issue_update(issue=obj, by=request.user, **planning)
-            except IssueError as exc:
+            except PortalError as exc:
                 self.message_user(request, str(exc), level=messages.ERROR)
 
     def save_related(self, request, form, formsets, change):
@@ -172,7 +198,7 @@ class IssueAdmin(admin.ModelAdmin):
         for issue in issues:
             try:
                 issue_move(issue_id=issue.pk, to_stage=to_stage, by=request.user, reason=reason)
-            except IssueError as exc:
+            except PortalError as exc:
                 self.message_user(request, str(exc), level=messages.ERROR)
             else:
                 moved += 1
@@ -220,9 +246,7 @@ class IssueAdmin(admin.ModelAdmin):
         if not self.has_change_permission(request, issue):
             raise PermissionDenied
         change_url = reverse("admin:requests_app_issue_change", args=[issue.pk])
-        targets = stage_targets(issue.stage)
-        if issue.stage == Stage.BLOCKED and issue.blocked_from:
-            targets = [issue.blocked_from]
+        targets = [option.to_stage for option in policy.issue_move_options(request.user, issue)]
         if request.method == "POST":
             form = IssueMoveForm(request.POST, targets=targets)
             if form.is_valid():

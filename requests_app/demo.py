@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from accounts.roles import MANAGERS_GROUP, MKTGOPS_GROUP
 from labels.models import Label
-from labels.services import PRIO_ORDER, labels_attach, taxonomy_seed
+from labels.services import PRIO_ORDER, taxonomy_seed
 from milestones.models import Milestone
 from milestones.selectors import cadence_period, milestone_current, milestone_next
 from milestones.services import (
@@ -35,6 +35,7 @@ from requests_app.services import (
     issue_promote_to_epic,
     issue_sign_off,
     issue_update,
+    labels_attach,
 )
 
 User = get_user_model()
@@ -393,7 +394,7 @@ def _history_create(users: dict, ms: DemoMilestones) -> None:
                              request_type=RequestType.PROCESS_CHANGE)  # fmt: skip
         issue_update(issue=issue, by=ic, assignee=ic, milestone=ms.current)
         issue_move(issue_id=issue.pk, to_stage=Stage.IN_PROGRESS, by=ic)
-        issue_update(issue=issue, by=ic, milestone=milestone)
+        issue_update(issue=issue, by=ic, milestone=milestone, now=_at(milestone.start_date, 9))
         _backdate(issue, _at(milestone.start_date, 9) - datetime.timedelta(days=3), _at(milestone.start_date, 15))
         placed.append((issue, done_in, ic))
     _memberships_rebuild()
@@ -587,11 +588,11 @@ def _worked(issue: Issue, ic, spec: Spec, ms: DemoMilestones, requester) -> None
             issue_move(
                 issue_id=issue.pk, to_stage=Stage.COMPLETED, by=ic, reason="Deployed and verified in production."
             )
-    # The services only take an open milestone, not a date: put the issue back where it was worked.
+    # Put the issue back where it was worked, as on a day that milestone was running.
     if plan.startswith("ended") or plan == "closed_ended":
-        issue_update(issue=issue, by=ic, milestone=ms.ended)
+        issue_update(issue=issue, by=ic, milestone=ms.ended, now=_at(ms.ended.start_date, 9))
     elif plan == "closed_old":
-        issue_update(issue=issue, by=ic, milestone=ms.old)
+        issue_update(issue=issue, by=ic, milestone=ms.old, now=_at(ms.old.start_date, 9))
     if spec.rollover_reason:
         issue_update(issue=issue, by=ic, rollover_reason=spec.rollover_reason)
     if plan.startswith("closed"):

@@ -15,7 +15,7 @@ from labels.selectors import labels_attachable
 from labels.taxonomy import TOOL_NAMES
 from milestones.selectors import milestones_open_for_planning
 from requests_app import list_import
-from requests_app.models import RequestType, Stage
+from requests_app.models import RequestType
 from requests_app.pii import personal_data_found
 from requests_app.selectors import initial_source_statuses, mktgops_members
 
@@ -338,25 +338,33 @@ class CommentForm(forms.Form):
 
 
 class MoveForm(forms.Form):
+    """The issue page's "Move to…": the stages and what each asks for come from `policy.issue_move_options`."""
+
     to_stage = forms.ChoiceField(label="Move to")
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, label="Reason")
+    sign_off = forms.BooleanField(required=False, label="Record the business owner's sign-off with this move (05 → 06)")
 
-    # Stages whose move must say why: what is being asked of the requester, what blocks the issue.
-    REASON_REQUIRED = {
-        Stage.NEEDS_INFO: "Say what information you need from the requester; it goes to them by e-mail.",
-        Stage.BLOCKED: "Say what the issue is waiting on.",
+    # What a move that needs words must say: what is asked of the requester (01), what blocks the issue (07).
+    NEEDS_TEXT = {
+        "question": "Say what information you need from the requester; it goes to them by e-mail.",
+        "reason": "Say what the issue is waiting on.",
     }
 
-    def __init__(self, *args, targets: list[str], **kwargs):
+    def __init__(self, *args, options, **kwargs):
         super().__init__(*args, **kwargs)
+        self.needs = {option.to_stage: option.needs for option in options}
         # No stage preselected: a move is a decision, not a default.
-        self.fields["to_stage"].choices = [("", "Choose a stage…"), *((s, Stage(s).label) for s in targets)]
+        self.fields["to_stage"].choices = [("", "Choose a stage…"), *((o.to_stage, o.label) for o in options)]
+        if "sign_off" not in self.needs.values():
+            del self.fields["sign_off"]
 
     def clean(self):
         cleaned = super().clean()
-        stage = cleaned.get("to_stage")
-        if stage in self.REASON_REQUIRED and not (cleaned.get("reason") or "").strip():
-            self.add_error("reason", self.REASON_REQUIRED[stage])
+        need = self.needs.get(cleaned.get("to_stage") or "", "")
+        if need in self.NEEDS_TEXT and not (cleaned.get("reason") or "").strip():
+            self.add_error("reason", self.NEEDS_TEXT[need])
+        if need == "sign_off" and not cleaned.get("sign_off"):
+            self.add_error("sign_off", "Tick this to record the business owner's sign-off: 06 needs it.")
         return cleaned
 
 

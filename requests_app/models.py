@@ -48,7 +48,7 @@ class RequestType(models.TextChoices):
 
 
 # Guards: pure functions of the instance (django-fsm conditions). Their failure messages live in
-# requests_app.services.GUARD_MESSAGES so the refusal says what would make the move allowed.
+# requests_app.policy.GUARD_MESSAGES so the refusal says what would make the move allowed.
 def has_assignee(issue: "Issue") -> bool:
     return issue.assignee_id is not None
 
@@ -59,6 +59,15 @@ def in_future_milestone(issue: "Issue") -> bool:
 
 def in_current_milestone(issue: "Issue") -> bool:
     return issue.milestone_id is not None and issue.milestone.is_current_on(timezone.localdate())
+
+
+# 04, 05 and 06 are the work of the current milestone: entering them (from anywhere, for managers too) needs it.
+ACTIVE_STAGES = ("04", "05", "06")
+
+
+def returns_into_current_milestone(issue: "Issue") -> bool:
+    """Unblocking returns to `blocked_from`; into 04/05/06 only in the current milestone."""
+    return issue.blocked_from not in ACTIVE_STAGES or in_current_milestone(issue)
 
 
 def is_signed_off(issue: "Issue") -> bool:
@@ -249,12 +258,22 @@ class Issue(FSMModelMixin, models.Model):
         pass
 
     @transition(
-        field=stage, source=Stage.REVIEW, target=Stage.READY_TO_DEPLOY, conditions=[is_signed_off], permission=can_move
+        field=stage,
+        source=Stage.REVIEW,
+        target=Stage.READY_TO_DEPLOY,
+        conditions=[in_current_milestone, is_signed_off],
+        permission=can_move,
     )
     def review_to_ready_to_deploy(self):
         pass
 
-    @transition(field=stage, source=Stage.REVIEW, target=Stage.IN_PROGRESS, permission=can_move)
+    @transition(
+        field=stage,
+        source=Stage.REVIEW,
+        target=Stage.IN_PROGRESS,
+        conditions=[in_current_milestone],
+        permission=can_move,
+    )
     def review_to_in_progress(self):
         pass
 
@@ -268,12 +287,24 @@ class Issue(FSMModelMixin, models.Model):
     def block(self):
         self.blocked_from = self.stage
 
-    @transition(field=stage, source=Stage.BLOCKED, target=RETURN_VALUE(*BLOCKABLE), permission=can_move)
+    @transition(
+        field=stage,
+        source=Stage.BLOCKED,
+        target=RETURN_VALUE(*BLOCKABLE),
+        conditions=[returns_into_current_milestone],
+        permission=can_move,
+    )
     def unblock(self):
         back_to, self.blocked_from = self.blocked_from, ""
         return back_to
 
-    @transition(field=stage, source=Stage.COMPLETED, target=Stage.IN_PROGRESS, permission=can_reopen_completed)
+    @transition(
+        field=stage,
+        source=Stage.COMPLETED,
+        target=Stage.IN_PROGRESS,
+        conditions=IN_PROGRESS_GUARDS,
+        permission=can_reopen_completed,
+    )
     def completed_to_in_progress(self):
         pass
 
@@ -336,7 +367,9 @@ class IssueEvent(models.Model):
     issue = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="events")
     by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     kind = models.CharField(max_length=24, choices=EventKind.choices)
-    # Human-readable old/new values ("MktgOpsPriority::High", "MktgOps 2026-11-16 – 2026-11-29").
+    # What happened, as data: ids and raw values (see requests_app.events); code reads this, never the text.
+    data = models.JSONField(default=dict, blank=True)
+    # The text the timeline shows, as it read then ("MktgOpsPriority::High", "MktgOps 2026-11-16 – 2026-11-29").
     old_value = models.CharField(max_length=255, blank=True)
     new_value = models.CharField(max_length=255, blank=True)
     at = models.DateTimeField(default=timezone.now, db_index=True)

@@ -7,15 +7,52 @@ their assignee and MktgOps).
 """
 
 from dataclasses import dataclass
+from functools import cache
 
 from django.db.models import Q, QuerySet
+from django_fsm import RETURN_VALUE, Transition
 
 from accounts.roles import user_is_manager, user_is_mktgops
 from milestones.selectors import milestone_current
+from requests_app import models as m
+from requests_app.errors import (
+    IssueErrorCode,
+    IssueForbidden,
+    IssueMoveConflict,
+    IssueMoveForbidden,
+    IssueMoveRefused,
+)
 from requests_app.models import Issue, Stage
 
 # Weight at which the handbook promotes an issue to an epic.
 EPIC_WEIGHT = 21
+
+# --- Confidentiality ------------------------------------------------------------------------------------
+# Handbook (List Imports): list imports carry personal data, so they are always confidential.
+ALWAYS_CONFIDENTIAL_TYPES = frozenset({m.RequestType.LIST_IMPORT})
+ALWAYS_CONFIDENTIAL_MESSAGE = "List-import requests hold personal data and stay confidential."
+# How a confidential issue's title reads to whoever may not see it, everywhere (pages, CSV, Slack, e-mail).
+CONFIDENTIAL_TITLE = "Confidential issue"
+
+
+def request_type_always_confidential(request_type: str) -> bool:
+    return request_type in ALWAYS_CONFIDENTIAL_TYPES
+
+
+def issue_title_for(user, issue: Issue, *, visible: bool | None = None) -> str:
+    """The issue's title as `user` may read it: its title, or "Confidential issue" when it is hidden from them.
+
+    `visible` saves the check when the caller already knows it (a row read through `issues_visible_to`).
+    """
+    if visible is None:
+        visible = issue_can_see(user, issue)
+    return issue.title if visible else CONFIDENTIAL_TITLE
+
+
+def issue_title_public(issue_id: int, title: str, confidential: bool) -> str:
+    """`#12 Title` for an audience that may include anyone (Slack channels, e-mail subjects): a confidential
+    issue's title may hold personal data, so it reads `#12 Confidential issue`."""
+    return f"#{issue_id} {CONFIDENTIAL_TITLE if confidential else title}"
 
 
 def issues_visible_to(user) -> QuerySet[Issue]:
@@ -75,7 +112,7 @@ def issue_permissions(user, issue: Issue) -> IssuePermissions:
             and not closed
             and issue.stage == Stage.REVIEW
             and issue.signed_off_at is None
-            and (user.pk == (issue.business_owner_id or issue.requester_id) or mktgops)
+            and issue_sign_off_role(user, issue) is not None
         ),
         can_close=(mktgops or is_requester) and not closed,
         can_reopen=closed and (manager if previous else (mktgops or is_requester)),
@@ -83,6 +120,211 @@ def issue_permissions(user, issue: Issue) -> IssuePermissions:
         can_promote=mktgops and issue.epic_id is None and (issue.weight or 0) >= EPIC_WEIGHT,
         can_reopen_completed=manager,
     )
+
+
+# --- Sign-off -------------------------------------------------------------------------------------------
+# DESIGN.md: 05 -> 06 needs the business owner's sign-off; the business owner is the requester when none is set.
+# A manager may record it on the owner's behalf (the timeline says so); nobody else may.
+
+SIGN_OFF_AS_OWNER = "owner"
+SIGN_OFF_ON_BEHALF = "on_behalf"
+
+
+def issue_sign_off_owner_id(issue: Issue) -> int:
+    """Whose sign-off 05 waits for: the business owner, else the requester."""
+    return issue.business_owner_id or issue.requester_id
+
+
+def issue_sign_off_role(user, issue: Issue) -> str | None:
+    """`"owner"` when `user` is the one who signs off, `"on_behalf"` for a manager recording it, else None."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    if user.pk == issue_sign_off_owner_id(issue):
+        return SIGN_OFF_AS_OWNER
+    if user_is_manager(user):
+        return SIGN_OFF_ON_BEHALF
+    return None
+
+
+def issue_sign_off_check(user, issue: Issue) -> str:
+    """The role `user` signs off in, or raise: `IssueForbidden` (code `sign_off_not_owner`) for anyone but the owner
+    or a manager; `IssueMoveRefused`-style conflicts (409) for the wrong stage or a sign-off already given."""
+    if issue.stage != Stage.REVIEW:
+        raise IssueMoveRefused(
+            f"Sign-off is given in {Stage.REVIEW.label}; #{issue.pk} is in {issue.stage_label}.",
+            code=IssueErrorCode.SIGN_OFF_WRONG_STAGE,
+        )
+    if issue.signed_off_at is not None:
+        raise IssueMoveRefused(f"#{issue.pk} was already signed off.", code=IssueErrorCode.ALREADY_SIGNED_OFF)
+    role = issue_sign_off_role(user, issue)
+    if role is None:
+        raise IssueForbidden(
+            "Sign-off belongs to the business owner (the requester when no owner is set); a MktgOps manager may "
+            "record it on their behalf.",
+            code=IssueErrorCode.SIGN_OFF_NOT_OWNER,
+        )
+    return role
+
+
+# --- Moves ----------------------------------------------------------------------------------------------
+# The workflow is the FSM on `Issue` (its @transition methods, their guards and permissions); these functions
+# read it, so a move offered here is exactly a move `issue_move` accepts.
+
+# Guards that a person answers in the move itself: they make a move *need* something rather than refuse it.
+INPUT_GUARDS = {m.has_question_for_requester: "question", m.has_pending_reason: "reason", m.is_signed_off: "sign_off"}
+
+# What each state guard needs, phrased as what is missing and as what to do about it.
+GUARD_MESSAGES = {
+    m.has_assignee: ("it has no assignee", "assign someone"),
+    m.in_future_milestone: ("it is not in a future milestone", "put it in a milestone after the current one"),
+    m.in_current_milestone: ("it is not in the current milestone", "put it in the current milestone"),
+    m.returns_into_current_milestone: (
+        "it would return to a stage of the current milestone but is not in it",
+        "put it in the current milestone",
+    ),
+    m.is_signed_off: ("the business owner has not signed off", "record the business owner's sign-off"),
+    m.has_pending_reason: ("no reason was given", "say what it is waiting on"),
+    m.has_question_for_requester: (
+        "no question for the requester was given",
+        "say what information you need from the requester",
+    ),
+}
+
+
+@cache
+def stage_transitions() -> dict[tuple[str, str], Transition]:
+    """(from stage, to stage) -> the FSM transition on `Issue` that makes that move."""
+    found: dict[tuple[str, str], Transition] = {}
+    for transition in Issue._meta.get_field("stage").get_all_transitions(Issue):
+        targets = (
+            transition.target.allowed_states if isinstance(transition.target, RETURN_VALUE) else [transition.target]
+        )
+        for target in targets:
+            found[(str(transition.source), str(target))] = transition
+    return found
+
+
+def stage_targets(stage: str) -> list[str]:
+    """Stages the workflow goes to from `stage` (before permissions and guards), in stage order."""
+    return sorted(to for (frm, to) in stage_transitions() if frm == stage)
+
+
+def _refusal(issue: Issue, to_stage: str, why: str, todo: str) -> str:
+    return f"Can't move #{issue.pk} to {Stage(to_stage).label}: {why}. {todo[0].upper()}{todo[1:]} first."
+
+
+@dataclass(frozen=True)
+class MoveOption:
+    """A move `user` may make from the issue's stage.
+
+    `needs` is what the move asks for in the same step: "question" (01: e-mailed to the requester), "reason"
+    (07: what it waits on), "sign_off" (06 before the owner signed off; only for the owner or a manager), or "".
+    `refusal` is set when a state guard does not hold (no assignee, not in the current milestone...): the move is
+    offered, and refused with that message (409) until the issue is changed.
+    """
+
+    to_stage: str
+    needs: str = ""
+    refusal: str = ""
+
+    @property
+    def label(self) -> str:
+        return Stage(self.to_stage).label
+
+    @property
+    def needs_reason(self) -> bool:
+        return self.needs == "reason"
+
+    @property
+    def needs_question(self) -> bool:
+        return self.needs == "question"
+
+    @property
+    def needs_sign_off(self) -> bool:
+        return self.needs == "sign_off"
+
+
+def issue_move_assess(user, issue: Issue, to_stage: str) -> tuple[Transition, MoveOption]:
+    """The transition for moving `issue` to `to_stage` and what it needs, or raise why `user` may not.
+
+    Raises `IssueMoveRefused` (409, code `move_not_in_workflow` or `issue_closed`) when the workflow has no such
+    move from here, `IssueMoveForbidden` (403) when `user` may not make it. State guards do not raise here: they
+    come back as `MoveOption.refusal`, and input guards as `MoveOption.needs`.
+    """
+    frm = issue.stage
+    if to_stage not in Stage.values:
+        raise IssueMoveRefused(
+            f"Unknown stage {to_stage!r}; stages are {', '.join(Stage.values)}.",
+            code=IssueErrorCode.MOVE_NOT_IN_WORKFLOW,
+        )
+    transition = stage_transitions().get((frm, to_stage))
+    if transition is None or (frm == Stage.BLOCKED and issue.blocked_from != to_stage):
+        if frm == to_stage:
+            message = f"#{issue.pk} is already in {Stage(frm).label}."
+        elif frm == Stage.BLOCKED:
+            back = issue.blocked_from
+            message = (
+                f"Can't move #{issue.pk} to {Stage(to_stage).label}: a blocked issue returns to the stage it came "
+                f"from, {Stage(back).label if back in Stage.values else back or '?'}. Unblock it there first."
+            )
+        else:
+            allowed = ", ".join(Stage(s).short for s in stage_targets(frm)) or "nowhere"
+            message = (
+                f"Can't move #{issue.pk} from {Stage(frm).label} to {Stage(to_stage).label}: that move is not "
+                f"part of the workflow. From {Stage(frm).short} it can go to {allowed}."
+            )
+        raise IssueMoveRefused(message, code=IssueErrorCode.MOVE_NOT_IN_WORKFLOW)
+    if not user_is_mktgops(user):
+        raise IssueMoveForbidden("Only MktgOps team members can move issues between stages.")
+    if issue.closed_at is not None:
+        raise IssueMoveRefused(f"#{issue.pk} is closed; reopen it before moving it.", code=IssueErrorCode.ISSUE_CLOSED)
+    if not transition.has_perm(issue, user):
+        raise IssueMoveForbidden(f"Only a MktgOps manager can move a completed issue back to {Stage(to_stage).label}.")
+    needs = ""
+    failing = []
+    for guard in transition.conditions:
+        need = INPUT_GUARDS.get(guard)
+        if need == "sign_off":
+            if guard(issue):
+                continue
+            if issue_sign_off_role(user, issue) is not None:
+                needs = need
+                continue
+            failing.append(guard)  # only the owner (or a manager for them) can give it
+        elif need:
+            needs = need
+        elif not guard(issue):
+            failing.append(guard)
+    refusal = ""
+    if failing:
+        whys = " and ".join(GUARD_MESSAGES[g][0] for g in failing)
+        todos = " and ".join(GUARD_MESSAGES[g][1] for g in failing)
+        refusal = _refusal(issue, to_stage, whys, todos)
+    return transition, MoveOption(to_stage=to_stage, needs=needs, refusal=refusal)
+
+
+def issue_move_options(user, issue: Issue) -> list[MoveOption]:
+    """Every move `user` may make from `issue`'s stage, in stage order; [] for requesters and closed issues.
+
+    The board card's `data-targets`/`data-needs`, the issue page's "Move to…" and the admin's move page are filled
+    from this, so a card never offers a move the server refuses for who you are.
+    """
+    if not user_is_mktgops(user) or issue.closed_at is not None:
+        return []
+    options = []
+    for to_stage in stage_targets(issue.stage):
+        try:
+            _, option = issue_move_assess(user, issue, to_stage)
+        except (IssueMoveRefused, IssueMoveForbidden):
+            continue
+        options.append(option)
+    return options
+
+
+def issue_move_expect(issue: Issue, expected_stage: str | None) -> None:
+    """Raise `IssueMoveConflict` (409, code `stage_changed`) when someone moved the issue since the client read it."""
+    if expected_stage is not None and issue.stage != expected_stage:
+        raise IssueMoveConflict(f"#{issue.pk} was moved by someone else: it is now in {issue.stage_label}.")
 
 
 def user_assignable(user) -> bool:

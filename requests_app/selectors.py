@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from accounts.roles import user_is_mktgops
 from labels.models import Label
+from milestones.models import Milestone
 from requests_app.models import Epic, Issue, IssueTransition, Stage
 from requests_app.policy import issues_visible_to
 
@@ -322,10 +323,14 @@ class BoardCard:
     stage: str
     confidential: bool
     weight: int | None
-    signed_off: bool
+    signed_off_at: object
     blocked_from: str
     assignee_id: int | None
     assignee_name: str
+    milestone_id: int | None
+    milestone: object  # an unsaved Milestone with its dates: what the policy's guards read for the move options
+    requester_id: int
+    business_owner_id: int | None  # whose sign-off 05 -> 06 waits for (policy)
     blocked_reason: str | None = None
     blocked_at: object = None
     blocked_for: str = ""
@@ -336,6 +341,13 @@ class BoardCard:
     move_url: str = ""
     move_targets: list = None
     move_target_codes: str = ""
+    move_needs: str = ""
+    closed_at: object = None  # the board shows open issues only
+    _pending_reason: str = ""  # as on Issue: the guards read it
+
+    @property
+    def stage_label(self) -> str:
+        return Stage(self.stage).label
 
 
 # What a card shows, read as plain values (an Issue instance per card costs more than its SQL on a full board).
@@ -351,6 +363,11 @@ CARD_VALUES = (
     "assignee__first_name",
     "assignee__last_name",
     "assignee__username",
+    "requester_id",
+    "business_owner_id",
+    "milestone_id",
+    "milestone__start_date",
+    "milestone__due_date",
     "systems_request__fast_track",
     "prio",
     "requested_at",
@@ -379,8 +396,16 @@ def board_cards(issues: QuerySet[Issue], *, limit: int | None = None) -> list[Bo
         ):
             labels_by_issue.setdefault(issue_id, []).append((name, color))
     now = timezone.now()
+    milestones = {}
     cards = []
     for row in rows:
+        milestone = None
+        if row["milestone_id"] is not None:
+            milestone = milestones.get(row["milestone_id"])
+            if milestone is None:
+                milestone = milestones[row["milestone_id"]] = Milestone(
+                    pk=row["milestone_id"], start_date=row["milestone__start_date"], due_date=row["milestone__due_date"]
+                )
         labels = labels_by_issue.get(row["pk"], [])
         priority = next((name.rpartition("::")[2] for name, _ in labels if _scope(name) == PRIORITY_SCOPE), None)
         blocked_at = row["blocked_at"] if row["stage"] == Stage.BLOCKED else None
@@ -396,12 +421,16 @@ def board_cards(issues: QuerySet[Issue], *, limit: int | None = None) -> list[Bo
                 stage=row["stage"],
                 confidential=row["confidential"],
                 weight=row["weight"],
-                signed_off=row["signed_off_at"] is not None,
+                signed_off_at=row["signed_off_at"],
                 blocked_from=row["blocked_from"],
                 assignee_id=row["assignee_id"],
                 assignee_name=_person_name(
                     row["assignee__first_name"], row["assignee__last_name"], row["assignee__username"]
                 ),
+                milestone_id=row["milestone_id"],
+                milestone=milestone,
+                requester_id=row["requester_id"],
+                business_owner_id=row["business_owner_id"],
                 blocked_reason=row["blocked_reason"],
                 blocked_at=blocked_at,
                 blocked_for=blocked_age(now - blocked_at) if blocked_at else "",

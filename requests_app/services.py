@@ -7,27 +7,24 @@ from django.utils import timezone
 from django_fsm import TransitionNotAllowed
 
 from accounts.roles import user_is_manager, user_is_mktgops
-from milestones.selectors import milestone_current
+from labels.models import Label
+from labels.services import labels_check, labels_validate
+from milestones.selectors import milestone_current, milestone_planning_refusal
 from milestones.services import milestone_membership_change
+from requests_app import events, policy
 from requests_app import models as m
 from requests_app.errors import (
     NOT_FOUND,
+    IssueConflict,
     IssueError,
     IssueErrorCode,
     IssueForbidden,
-    IssueMoveConflict,
     IssueMoveForbidden,
     IssueMoveRefused,
     IssueNotFound,
 )
-from requests_app.models import Comment, EventKind, Issue, IssueEvent, IssueTransition, RequestType, Stage
-from requests_app.policy import (
-    EPIC_WEIGHT,
-    issue_can_reassign,
-    issue_closed_in_previous_milestone,
-    issues_visible_to,
-    user_assignable,
-)
+from requests_app.models import Comment, Issue, IssueTransition, RequestType, Stage
+from requests_app.policy import EPIC_WEIGHT, issue_closed_in_previous_milestone, issues_visible_to
 from requests_app.selectors import issue_column
 
 User = get_user_model()
@@ -36,99 +33,27 @@ User = get_user_model()
 # rewrites only the dropped card; the column is renumbered only when a gap is used up.
 POSITION_GAP = 1 << 16
 
-
 # `issue_move(assignee_id=…)` left out: the assignee stays as it is (None means "nobody").
 ASSIGNEE_UNCHANGED = object()
 
-# (from, to) -> transition method on Issue. Blocking and unblocking are one method each.
-TRANSITIONS: dict[tuple[str, str], str] = {
-    (Stage.TRIAGE, Stage.NEEDS_INFO): "triage_to_needs_information",
-    (Stage.TRIAGE, Stage.READY): "triage_to_ready",
-    (Stage.TRIAGE, Stage.ASSIGNED): "triage_to_assigned",
-    (Stage.TRIAGE, Stage.IN_PROGRESS): "triage_to_in_progress",
-    (Stage.NEEDS_INFO, Stage.TRIAGE): "needs_information_to_triage",
-    (Stage.NEEDS_INFO, Stage.READY): "needs_information_to_ready",
-    (Stage.READY, Stage.ASSIGNED): "ready_to_assigned",
-    (Stage.READY, Stage.IN_PROGRESS): "ready_to_in_progress",
-    (Stage.ASSIGNED, Stage.IN_PROGRESS): "assigned_to_in_progress",
-    (Stage.ASSIGNED, Stage.READY): "assigned_to_ready",
-    (Stage.IN_PROGRESS, Stage.REVIEW): "in_progress_to_review",
-    (Stage.IN_PROGRESS, Stage.COMPLETED): "in_progress_to_completed",
-    (Stage.IN_PROGRESS, Stage.ASSIGNED): "in_progress_to_assigned",
-    (Stage.REVIEW, Stage.READY_TO_DEPLOY): "review_to_ready_to_deploy",
-    (Stage.REVIEW, Stage.IN_PROGRESS): "review_to_in_progress",
-    (Stage.READY_TO_DEPLOY, Stage.COMPLETED): "ready_to_deploy_to_completed",
-    (Stage.COMPLETED, Stage.IN_PROGRESS): "completed_to_in_progress",
-    **{(stage, Stage.BLOCKED): "block" for stage in m.BLOCKABLE},
-    **{(Stage.BLOCKED, stage): "unblock" for stage in m.BLOCKABLE},
-}
 
-# What each guard needs, phrased as what is missing and as what to do about it.
-GUARD_MESSAGES = {
-    m.has_assignee: ("it has no assignee", "assign someone"),
-    m.in_future_milestone: ("it is not in a future milestone", "put it in a milestone after the current one"),
-    m.in_current_milestone: ("it is not in the current milestone", "put it in the current milestone"),
-    m.is_signed_off: ("the business owner has not signed off", "record the business owner's sign-off"),
-    m.has_pending_reason: ("no reason was given", "say what it is waiting on"),
-    m.has_question_for_requester: (
-        "no question for the requester was given",
-        "say what information you need from the requester",
-    ),
-}
-
-
-def stage_targets(stage: str) -> list[str]:
-    """Stages an issue may move to from `stage` (before guards)."""
-    return [to for (frm, to) in TRANSITIONS if frm == stage]
-
-
-def _stage_name(stage: str) -> str:
-    return Stage(stage).label
-
-
-def _refusal(issue: Issue, to_stage: str, why: str, todo: str) -> str:
-    return f"Can't move #{issue.pk} to {_stage_name(to_stage)}: {why}. {todo[0].upper()}{todo[1:]} first."
-
-
-def _check_move(issue: Issue, to_stage: str, by, reason: str):
-    """The bound transition to call, or raise the refusal that explains why not."""
-    frm = issue.stage
-    name = TRANSITIONS.get((frm, to_stage))
-    if name is None:
-        if frm == to_stage:
-            raise IssueMoveRefused(f"#{issue.pk} is already in {_stage_name(frm)}.")
-        if frm == Stage.BLOCKED and issue.blocked_from:
-            raise IssueMoveRefused(
-                f"Can't move #{issue.pk} to {_stage_name(to_stage)}: a blocked issue returns to the stage it "
-                f"came from, {_stage_name(issue.blocked_from)}. Unblock it there first."
-            )
-        allowed = ", ".join(Stage(s).short for s in stage_targets(frm)) or "nowhere"
-        raise IssueMoveRefused(
-            f"Can't move #{issue.pk} from {_stage_name(frm)} to {_stage_name(to_stage)}: that move is not "
-            f"part of the workflow. From {Stage(frm).short} it can go to {allowed}."
-        )
-    if frm == Stage.BLOCKED and issue.blocked_from != to_stage:
-        back = issue.blocked_from or "?"
-        raise IssueMoveRefused(
-            f"Can't move #{issue.pk} to {_stage_name(to_stage)}: a blocked issue returns to the stage it came "
-            f"from, {_stage_name(back) if back in Stage.values else back}."
-        )
-    if not user_is_mktgops(by):
-        raise IssueMoveForbidden("Only MktgOps team members can move issues between stages.")
-    if issue.closed_at is not None:
-        raise IssueMoveRefused(f"#{issue.pk} is closed; reopen it before moving it.")
-    bound = getattr(issue, name)
-    meta = bound._django_fsm
-    transition = meta.get_transition(frm)
-    if not transition.has_perm(issue, by):
-        raise IssueMoveForbidden(f"Only a MktgOps manager can move a completed issue back to {_stage_name(to_stage)}.")
+def _check_move(issue: Issue, to_stage: str, by, reason: str, *, sign_off: bool = False):
+    """The bound transition to call, or raise the policy's refusal (`policy.issue_move_assess`)."""
+    transition, option = policy.issue_move_assess(by, issue, to_stage)
+    if option.refusal:
+        raise IssueMoveRefused(option.refusal, code=IssueErrorCode.MOVE_GUARD_FAILED)
     issue._pending_reason = reason
-    failing = [guard for guard in transition.conditions if not guard(issue)]
-    if failing:
-        whys = [GUARD_MESSAGES[g][0] for g in failing]
-        todos = [GUARD_MESSAGES[g][1] for g in failing]
-        raise IssueMoveRefused(_refusal(issue, to_stage, " and ".join(whys), " and ".join(todos)))
-    return bound
+    missing = [g for g in transition.conditions if g in policy.INPUT_GUARDS and not g(issue)]
+    if sign_off:
+        missing = [g for g in missing if g is not m.is_signed_off]
+    if missing:
+        whys = " and ".join(policy.GUARD_MESSAGES[g][0] for g in missing)
+        todos = " and ".join(policy.GUARD_MESSAGES[g][1] for g in missing)
+        raise IssueMoveRefused(
+            f"Can't move #{issue.pk} to {Stage(to_stage).label}: {whys}. {todos[0].upper()}{todos[1:]} first.",
+            code=IssueErrorCode.MOVE_GUARD_FAILED,
+        )
+    return getattr(issue, transition.name)
 
 
 @transaction.atomic
@@ -142,9 +67,15 @@ def issue_move(
     expected_stage: str | None = None,
     after_id: int | None = None,
     before_id: int | None = None,
+    sign_off: bool = False,
     assignee_id: "int | None | object" = ASSIGNEE_UNCHANGED,
 ) -> Issue:
     """Move issue `issue_id` to `to_stage` through its FSM transition, log it, and place it at `position`.
+
+    The policy (`requests_app.policy.issue_move_assess`) decides whether `by` may: 404 `IssueNotFound` for a
+    missing or hidden issue, 403 `IssueMoveForbidden`, 409 `IssueMoveRefused` (not in the workflow, a guard, a
+    closed issue) or `IssueMoveConflict` (`expected_stage` differs). `sign_off=True` on 05 -> 06 records the
+    business owner's sign-off in the same transaction (the owner, or a manager on their behalf).
 
     `position` is an index in the full column (the API). A filtered board column cannot know that
     index, so it says which cards the issue was dropped between instead: `after_id` (the card
@@ -153,11 +84,15 @@ def issue_move(
     first one's stage and is refused (or told it changed, when it says which stage it expected).
     An issue `by` may not see is `IssueNotFound`, as a missing one is: its existence does not leak.
     `assignee_id` (a user id, or None for nobody) reassigns it in the same transaction, before the guards look:
-    a card dropped into another person's swimlane (policy `issue_can_reassign`, else `IssueForbidden`; a user
-    who cannot be assigned is `IssueError`, code `not_assignable`). It may stay in its stage.
+    a card dropped into another person's swimlane (policy `issue_can_reassign`, else 403 `IssueForbidden` code
+    `reassign_forbidden`; someone who cannot be assigned is 400 `IssueError` code `not_assignable`). It may
+    stay in its stage.
     """
     if to_stage not in Stage.values:
-        raise IssueMoveRefused(f"Unknown stage {to_stage!r}; stages are {', '.join(Stage.values)}.")
+        raise IssueMoveRefused(
+            f"Unknown stage {to_stage!r}; stages are {', '.join(Stage.values)}.",
+            code=IssueErrorCode.MOVE_NOT_IN_WORKFLOW,
+        )
     # Who may move comes first: a requester is told "not yours to move" (403), not why the move is invalid.
     if not user_is_mktgops(by):
         if not issues_visible_to(by).filter(pk=issue_id).exists():
@@ -174,31 +109,38 @@ def issue_move(
         )
     except Issue.DoesNotExist:
         raise IssueNotFound(NOT_FOUND) from None
-    if expected_stage is not None and issue.stage != expected_stage:
-        raise IssueMoveConflict(f"#{issue.pk} was moved by someone else: it is now in {_stage_name(issue.stage)}.")
+    policy.issue_move_expect(issue, expected_stage)
     reason = (reason or "").strip()
     placing = position is not None or after_id is not None or before_id is not None
     before = {"assignee": issue.assignee, "milestone": issue.milestone}
     reassigning = assignee_id is not ASSIGNEE_UNCHANGED and assignee_id != issue.assignee_id
     if issue.stage == to_stage and (placing or reassigning):
         if issue.closed_at is not None:
-            raise IssueMoveRefused(f"#{issue.pk} is closed; reopen it before moving it.")
+            raise IssueMoveRefused(
+                f"#{issue.pk} is closed; reopen it before moving it.", code=IssueErrorCode.ISSUE_CLOSED
+            )
         if not reassigning:
             issue_place(issue=issue, position=position, after_id=after_id, before_id=before_id)
             return issue
-        _reassign(issue, assignee_id, by)
+        _reassign(issue, assignee_id, by)  # a drop into another lane of the same column
         fields = [*_record_planning_changes(issue, by, before), "updated_at", "position"]
         issue.position = _position_for(issue, to_stage, position, after_id=after_id, before_id=before_id)
         issue.save(update_fields=fields)
         return issue
     if reassigning:
         _reassign(issue, assignee_id, by)
-    bound = _check_move(issue, to_stage, by, reason)
+    wants_sign_off = sign_off and to_stage == Stage.READY_TO_DEPLOY and issue.signed_off_at is None
+    if wants_sign_off:
+        policy.issue_sign_off_check(by, issue)  # 403 for anyone but the owner or a manager, before anything else
+    bound = _check_move(issue, to_stage, by, reason, sign_off=wants_sign_off)
+    if wants_sign_off:
+        # The owner's sign-off and the move commit together: a refused move leaves no sign-off behind.
+        _sign_off(issue, by, now=timezone.now())
     from_stage = issue.stage
     try:
         bound()
     except TransitionNotAllowed as exc:  # a guard changed under us; the checks above explain the usual cases
-        raise IssueMoveRefused(f"Can't move #{issue.pk} to {_stage_name(to_stage)}: {exc}") from exc
+        raise IssueMoveRefused(f"Can't move #{issue.pk} to {Stage(to_stage).label}: {exc}") from exc
     finally:
         issue._pending_reason = ""
     fields = ["stage", "blocked_from", "updated_at", *_record_planning_changes(issue, by, before)]
@@ -220,13 +162,13 @@ def issue_move(
 
 def _reassign(issue: Issue, assignee_id: int | None, by) -> None:
     """Set `issue.assignee` (unsaved) to user `assignee_id` or nobody, as policy allows; raises its refusals."""
-    if not issue_can_reassign(by, issue):
+    if not policy.issue_can_reassign(by, issue):
         raise IssueForbidden(
             f"Only MktgOps team members can reassign #{issue.pk}.", code=IssueErrorCode.REASSIGN_FORBIDDEN
         )
     new = None if assignee_id is None else User.objects.filter(pk=assignee_id).first()
-    if assignee_id is not None and not user_assignable(new):
-        who = new.get_username() if new else f"User {assignee_id}"
+    if assignee_id is not None and not policy.user_assignable(new):
+        who = new.get_username() if new else f"user {assignee_id}"
         raise IssueError(
             f"Can't assign #{issue.pk} to {who}: only active MktgOps team members can be assigned.",
             code=IssueErrorCode.NOT_ASSIGNABLE,
@@ -241,28 +183,11 @@ def _record_planning_changes(issue: Issue, by, before: dict) -> list[str]:
         new = getattr(issue, field)
         if old != new:
             fields.append(field)
-            _event(issue, by, _planning_event_kind(field), old_value=_display(old), new_value=_display(new))
+            record = events.issue_assignee_changed if field == "assignee" else events.issue_milestone_changed
+            record(issue, by=by, old=old, new=new)
             if field == "milestone":
                 milestone_membership_change(issue_id=issue.pk, old_id=old.pk if old else None, new_id=None)
     return fields
-
-
-def _planning_event_kind(field: str) -> str:
-    return EventKind.ASSIGNEE_CHANGED if field == "assignee" else EventKind.MILESTONE_CHANGED
-
-
-def _display(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, User):
-        return value.get_username()
-    return str(value)
-
-
-def _event(issue: Issue, by, kind: str, *, old_value: str = "", new_value: str = "") -> IssueEvent:
-    return IssueEvent.objects.create(
-        issue=issue, by=by, kind=kind, old_value=old_value[:255], new_value=new_value[:255]
-    )
 
 
 def _position_for(
@@ -356,16 +281,12 @@ def issue_create(
     confidential: bool = False,
     labels=(),
 ) -> Issue:
-    from labels.models import Label
-    from labels.services import labels_attach
-
     title = " ".join((title or "").split())  # one line: it heads cards, list rows, CSV cells and e-mail subjects
     if not title:
         raise IssueError("A request needs a title.")
     if request_type not in RequestType.values:
         raise IssueError(f"Unknown request type {request_type!r}.")
-    # List imports carry personal data: always confidential (handbook).
-    confidential = confidential or request_type == RequestType.LIST_IMPORT
+    confidential = confidential or policy.request_type_always_confidential(request_type)
     last = Issue.objects.filter(stage=Stage.TRIAGE).order_by("-position").values_list("position", flat=True).first()
     issue = Issue.objects.create(
         requester=requester,
@@ -381,39 +302,64 @@ def issue_create(
     return issue
 
 
-@transaction.atomic
-def issue_update(*, issue: Issue, by, **changes) -> Issue:
-    """Triage fields: assignee, milestone, weight, business owner, rollover reason, confidential.
+def issue_update_check(*, issue: Issue, now=None, **changes) -> None:
+    """Raise the refusal `issue_update` would give for `changes`, writing nothing (forms and the admin validate
+    with it, so they say exactly what the service says).
 
-    Stage is not among them: stages change only through `issue_move`.
+    Raises `IssueError` (400: stage, assignee not in MktgOps, weight out of 0..1000) or `IssueConflict` (409:
+    `milestone_closed`, `milestone_ended` from `milestones.selectors.milestone_planning_refusal`; `stays_confidential`).
     """
     if "stage" in changes:
         raise IssueError("The stage changes only through a move (POST …/move/).")
+    new = changes.get("assignee")
+    if new is not None and new != issue.assignee and not policy.user_assignable(new):
+        raise IssueError(
+            f"{new.get_username()} is not in MktgOps; only team members can be assigned.",
+            code=IssueErrorCode.NOT_ASSIGNABLE,
+        )
+    new = changes.get("milestone")
+    if new is not None and new.pk != issue.milestone_id:
+        refusal = milestone_planning_refusal(new, timezone.localdate(now) if now else None)
+        if refusal is not None:
+            raise IssueConflict(refusal[1], code=refusal[0])
+    new = changes.get("weight")
+    if new is not None and not (0 <= int(new) <= 1000):
+        raise IssueError("Weight must be between 0 and 1000.")
+    if (
+        "confidential" in changes
+        and not changes["confidential"]
+        and policy.request_type_always_confidential(changes.get("request_type", issue.request_type))
+    ):
+        raise IssueConflict(policy.ALWAYS_CONFIDENTIAL_MESSAGE, code=IssueErrorCode.STAYS_CONFIDENTIAL)
+    if "labels" in changes:
+        labels_validate(list(changes["labels"]))
+
+
+@transaction.atomic
+def issue_update(*, issue: Issue, by, now=None, **changes) -> Issue:
+    """Triage fields: assignee, milestone, weight, business owner, rollover reason, confidential, labels.
+
+    Stage is not among them: stages change only through `issue_move`. Every write path (triage form, API, admin)
+    comes here, so each gets the same refusal (see `issue_update_check`).
+    """
+    now = now or timezone.now()
     issue = Issue.objects.select_for_update().get(pk=issue.pk)
+    issue_update_check(issue=issue, now=now, **changes)
     fields = []
     if "assignee" in changes and changes["assignee"] != issue.assignee:
         new = changes["assignee"]
-        if new is not None and not user_assignable(new):
-            raise IssueError(
-                f"{new.get_username()} is not in MktgOps; only team members can be assigned.",
-                code=IssueErrorCode.NOT_ASSIGNABLE,
-            )
-        _event(issue, by, EventKind.ASSIGNEE_CHANGED, old_value=_display(issue.assignee), new_value=_display(new))
+        events.issue_assignee_changed(issue, by=by, old=issue.assignee, new=new, at=now)
         issue.assignee = new
         fields.append("assignee")
     if "milestone" in changes and changes["milestone"] != issue.milestone:
         new = changes["milestone"]
-        if new is not None and new.closed_at:
-            raise IssueError(f"{new.title} is closed; choose an open milestone.")
-        _event(issue, by, EventKind.MILESTONE_CHANGED, old_value=_display(issue.milestone), new_value=_display(new))
+        events.issue_milestone_changed(issue, by=by, old=issue.milestone, new=new, at=now)
         milestone_membership_change(issue_id=issue.pk, old_id=issue.milestone_id, new_id=new.pk if new else None)
         issue.milestone = new
         fields.append("milestone")
     if "weight" in changes and changes["weight"] != issue.weight:
         new = changes["weight"]
-        if new is not None and not (0 <= int(new) <= 1000):
-            raise IssueError("Weight must be between 0 and 1000.")
-        _event(issue, by, EventKind.WEIGHT_CHANGED, old_value=_display(issue.weight), new_value=_display(new))
+        events.issue_weight_changed(issue, by=by, old=issue.weight, new=new, at=now)
         issue.weight = new
         fields.append("weight")
     if "business_owner" in changes and changes["business_owner"] != issue.business_owner:
@@ -421,23 +367,20 @@ def issue_update(*, issue: Issue, by, **changes) -> Issue:
         fields.append("business_owner")
     if "confidential" in changes and bool(changes["confidential"]) != issue.confidential:
         new = bool(changes["confidential"])
-        if not new and issue.request_type == RequestType.LIST_IMPORT:
-            raise IssueError("List-import requests hold personal data and stay confidential.")
-        _event(issue, by, EventKind.CONFIDENTIAL_CHANGED, old_value=str(issue.confidential), new_value=str(new))
+        events.issue_confidential_changed(issue, by=by, old=issue.confidential, new=new, at=now)
         issue.confidential = new
         fields.append("confidential")
     if "rollover_reason" in changes and (changes["rollover_reason"] or "") != issue.rollover_reason:
         issue.rollover_reason = (changes["rollover_reason"] or "").strip()
         issue.rollover_reason_by = by if issue.rollover_reason else None
-        _event(issue, by, EventKind.ROLLOVER_REASON, new_value=issue.rollover_reason[:255])
+        events.issue_rollover_reason_given(issue, by=by, reason=issue.rollover_reason, at=now)
         fields += ["rollover_reason", "rollover_reason_by"]
     if fields:
+        issue.updated_at = now
         fields.append("updated_at")
         issue.save(update_fields=fields)
     if "labels" in changes:
-        from labels.services import labels_set
-
-        labels_set(issue=issue, labels=changes["labels"], by=by)
+        labels_set(issue=issue, labels=list(changes["labels"]), by=by)
     return issue
 
 
@@ -449,16 +392,25 @@ def comment_create(*, issue: Issue, author, body: str, is_system: bool = False) 
     return Comment.objects.create(issue=issue, author=author, body=body, is_system=is_system)
 
 
-@transaction.atomic
-def issue_sign_off(*, issue: Issue, by) -> Issue:
-    issue = Issue.objects.select_for_update().get(pk=issue.pk)
-    if issue.stage != Stage.REVIEW:
-        raise IssueError(f"Sign-off is given in {_stage_name(Stage.REVIEW)}; #{issue.pk} is in {issue.stage_label}.")
-    if issue.signed_off_at:
-        raise IssueError(f"#{issue.pk} was already signed off.")
-    issue.signed_off_by, issue.signed_off_at = by, timezone.now()
+def _sign_off(issue: Issue, by, *, now) -> None:
+    role = policy.issue_sign_off_check(by, issue)
+    owner_id = policy.issue_sign_off_owner_id(issue)
+    issue.signed_off_by_id, issue.signed_off_at = owner_id, now
     issue.save(update_fields=["signed_off_by", "signed_off_at", "updated_at"])
-    _event(issue, by, EventKind.SIGNED_OFF, new_value=_display(by))
+    owner = User.objects.get(pk=owner_id) if role == policy.SIGN_OFF_ON_BEHALF else by
+    events.issue_signed_off(issue, by=by, owner=owner, on_behalf=role == policy.SIGN_OFF_ON_BEHALF, at=now)
+
+
+@transaction.atomic
+def issue_sign_off(*, issue: Issue, by, now=None) -> Issue:
+    """Record the business owner's sign-off on an issue in 05.
+
+    The owner (the requester when no owner is set) signs off themselves; a MktgOps manager may record it on their
+    behalf ("recorded by X on behalf of Y" on the timeline). Raises `IssueForbidden` (403, `sign_off_not_owner`) for
+    anyone else and `IssueMoveRefused` (409) outside 05 or when already signed off.
+    """
+    issue = Issue.objects.select_for_update().get(pk=issue.pk)
+    _sign_off(issue, by, now=now or timezone.now())
     return issue
 
 
@@ -471,7 +423,7 @@ def issue_close(*, issue: Issue, by) -> Issue:
     # The milestone it was closed in decides later who may reopen it.
     issue.closed_in_milestone = issue.milestone or milestone_current()
     issue.save(update_fields=["closed_at", "closed_in_milestone", "updated_at"])
-    _event(issue, by, EventKind.CLOSED, new_value=_display(issue.closed_in_milestone))
+    events.issue_closed(issue, by=by, milestone=issue.closed_in_milestone, at=issue.closed_at)
     return issue
 
 
@@ -493,7 +445,7 @@ def issue_reopen(*, issue: Issue, by, reason: str = "") -> Issue:
     issue.closed_at = None
     issue.closed_in_milestone = None
     issue.save(update_fields=["closed_at", "closed_in_milestone", "updated_at"])
-    _event(issue, by, EventKind.REOPENED, new_value=reason[:255])
+    events.issue_reopened(issue, by=by, reason=reason)
     if reason:
         Comment.objects.create(issue=issue, author=by, body=f"Reopened: {reason}")
     return issue
@@ -516,7 +468,7 @@ def issue_promote_to_epic(*, issue: Issue, by) -> "m.Epic":
     )
     issue.epic = epic
     issue.save(update_fields=["epic", "updated_at"])
-    _event(issue, by, EventKind.PROMOTED, new_value=epic.title[:255])
+    events.issue_promoted(issue, by=by, epic=epic)
     return epic
 
 
@@ -560,7 +512,7 @@ def request_submit(
         )
     if attachment is not None:
         attachment_create(issue=issue, name=attachment[0], content=attachment[1], by=requester, rows=attachment_rows)
-    _event(issue, requester, EventKind.CREATED, new_value=RequestType(request_type).label)
+    events.issue_created(issue, by=requester, request_type_label=RequestType(request_type).label)
     return issue
 
 
@@ -586,3 +538,44 @@ def checklist_item_set(*, item: "m.ChecklistItem", done: bool, by) -> "m.Checkli
     item.done_by, item.done_at = (by, timezone.now()) if done else (None, None)
     item.save(update_fields=["done", "done_by", "done_at"])
     return item
+
+
+# --- Labels on issues ----------------------------------------------------------------------------------
+# The labels app owns the taxonomy and its rules (`labels.services.labels_check`); putting labels on an issue and
+# logging it is the issues' own write.
+
+
+@transaction.atomic
+def labels_attach(*, issue: Issue, labels: list, by, record: bool = True) -> list:
+    """Add `labels`; a scoped label replaces the issue's other label of the same scope. Raises `LabelError`."""
+    current = list(issue.labels.all())
+    current_names = {lbl.name for lbl in current}
+    labels_check(current_names, labels)
+    new_scopes = {lbl.scope for lbl in labels if lbl.is_scoped}
+    wanted_names = {lbl.name for lbl in labels}
+    removed = [lbl for lbl in current if lbl.is_scoped and lbl.scope in new_scopes and lbl.name not in wanted_names]
+    added = [lbl for lbl in labels if lbl.name not in current_names]
+    if removed:
+        issue.labels.remove(*removed)
+    if added:
+        issue.labels.add(*added)
+    if record:
+        events.issue_labels_changed(issue, by=by, added=added, removed=removed)
+    return added
+
+
+@transaction.atomic
+def labels_detach(*, issue: Issue, labels: list, by) -> None:
+    present = list(issue.labels.filter(pk__in=[lbl.pk for lbl in labels]))
+    if present:
+        issue.labels.remove(*present)
+        events.issue_labels_changed(issue, by=by, added=[], removed=present)
+
+
+@transaction.atomic
+def labels_set(*, issue: Issue, labels: list, by) -> None:
+    """Make the issue's labels exactly `labels` (the edit form, the admin and the API's PATCH)."""
+    labels_validate(labels)
+    wanted = {lbl.pk for lbl in labels}
+    labels_detach(issue=issue, labels=[lbl for lbl in issue.labels.all() if lbl.pk not in wanted], by=by)
+    labels_attach(issue=issue, labels=labels, by=by)

@@ -1,7 +1,9 @@
-from django.db.models import F, OuterRef, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import F, IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 
+from labels.models import Label
 from labels.services import PRIO_ORDER, PRIO_SCOPE, SYSTEMS_REQUEST
 from requests_app.models import EventKind, Issue, IssueEvent
 from requests_app.policy import issue_can_see
@@ -16,7 +18,14 @@ def _prio_label():
 
 
 def _requested_at():
-    added = IssueEvent.objects.filter(issue=OuterRef("pk"), kind=EventKind.LABEL_ADDED, new_value=PRIO_ORDER[0])
+    """When `MktgOpsPrio::00: Requested` was last put on: read from the events' data (the label's id), so renaming
+    the label does not reset the SLA clock."""
+    requested = Label.objects.filter(name=PRIO_ORDER[0]).values("pk")[:1]
+    added = (
+        IssueEvent.objects.filter(issue=OuterRef("pk"), kind=EventKind.LABEL_ADDED)
+        .annotate(label_id=Cast(KT("data__label_id"), IntegerField()))
+        .filter(label_id=Subquery(requested))
+    )
     return Coalesce(Subquery(added.order_by("-at").values("at")[:1]), F("created_at"))
 
 

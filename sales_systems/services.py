@@ -2,9 +2,10 @@ from django.db import transaction
 
 from accounts.roles import user_is_mktgops
 from labels.models import Label
-from labels.services import PRIO_ORDER, labels_attach
+from labels.services import PRIO_ORDER
 from mktgops_portal.errors import Forbidden, Invalid
 from requests_app.models import Issue
+from requests_app.services import labels_attach
 from sales_systems.models import FastTrack, SystemsRequest
 
 

@@ -1,12 +1,10 @@
 """The board: stage columns, drag-and-drop moves through the stage FSM, "load more" per column."""
 
 import re
-from contextlib import nullcontext
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.http import HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -17,8 +15,8 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.roles import user_is_mktgops
 from labels.selectors import labels_attachable
 from milestones.selectors import milestone_current, milestone_list
-from requests_app import selectors, services
-from requests_app.errors import NOT_FOUND, IssueErrorCode
+from mktgops_portal.errors import PortalError
+from requests_app import policy, selectors, services
 from requests_app.models import RequestType, Stage
 from requests_app.selectors import BoardFilters
 
@@ -69,22 +67,17 @@ def _filter_query(filters: BoardFilters) -> str:
     return urlencode({k: v for k, v in params.items() if v})
 
 
-def _move_targets(card) -> list[tuple[str, str]]:
-    """Where the "Move to…" menu offers to take a card: the workflow's moves from its stage."""
-    if card.stage == Stage.BLOCKED:
-        codes = [card.blocked_from] if card.blocked_from else []
-    else:
-        codes = services.stage_targets(card.stage)
-    return [(code, Stage(code).label) for code in codes]
-
-
-def _prepare_cards(cards) -> None:
+def _prepare_cards(cards, user) -> None:
+    """What each card offers, asked of the policy: its "Move to…" menu, `data-targets` (where a drag may drop)
+    and `data-needs` (what the board asks before the move: `01:question 07:reason 06:sign_off`)."""
     # URLs are reversed once per page, not twice per card: a full board renders a couple of hundred cards.
     detail_url = reverse("issue-detail", args=[0]).replace("/0/", "/{}/")
     move_url = reverse("board-move", args=[0]).replace("/0/", "/{}/")
     for card in cards:
-        card.move_targets = _move_targets(card)
-        card.move_target_codes = " ".join(code for code, _ in card.move_targets)
+        options = policy.issue_move_options(user, card)
+        card.move_targets = [(option.to_stage, option.label) for option in options]
+        card.move_target_codes = " ".join(option.to_stage for option in options)
+        card.move_needs = " ".join(f"{option.to_stage}:{option.needs}" for option in options if option.needs)
         card.detail_url = detail_url.format(card.pk)
         card.move_url = move_url.format(card.pk)
 
@@ -97,7 +90,7 @@ def board(request):
     board = selectors.board_columns(request.user, filters, current_milestone=current)
     for lane in board.lanes:
         for column in lane.columns:
-            _prepare_cards(column.cards)
+            _prepare_cards(column.cards, request.user)
     return render(
         request,
         "board/board.html",
@@ -136,7 +129,7 @@ def board_column(request, stage):
         after_id=int(after) if re.fullmatch(ID_PATTERN, after) else None,
         current_milestone=milestone_current(),
     )
-    _prepare_cards(cards)
+    _prepare_cards(cards, request.user)
     return render(
         request,
         "board/_column_page.html",
@@ -165,10 +158,10 @@ def _wants_json(request) -> bool:
     return "application/json" in request.headers.get("Accept", "")
 
 
-def _refuse(request, status: int, detail: str, **extra):
+def _refuse(request, status: int, detail: str, *, code: str, **extra):
     """The refusal as `{"detail", "code", …}` JSON with `status` for the script, else a message on the board."""
     if _wants_json(request):
-        return JsonResponse({"detail": detail, **extra}, status=status)
+        return JsonResponse({"detail": detail, "code": code, **extra}, status=status)
     messages.error(request, detail)
     return redirect(f"{reverse('board')}?{request.GET.urlencode()}")
 
@@ -180,43 +173,30 @@ def board_move(request, pk):
     form = BoardMoveForm(request.POST)
     if not form.is_valid():
         detail = " ".join(f"{field}: {' '.join(errs)}" for field, errs in form.errors.items())
-        return _refuse(request, 400, detail)
+        return _refuse(request, 400, detail, code="invalid")
     data = form.cleaned_data
-    to_stage = data["stage"]
-    asks_sign_off = data["sign_off"] and to_stage == Stage.READY_TO_DEPLOY
-    issue = None
-    if asks_sign_off:
-        # Whether it is signed off yet decides if the sign-off is recorded with the move. A plain drop does
-        # not read first: issue_move reads the row once, locked, and answers for visibility itself.
-        issue = selectors.issue_get_visible(request.user, pk)
-        if issue is None:
-            return _refuse(request, 404, NOT_FOUND, code=IssueErrorCode.NOT_FOUND)
-    sign_off = asks_sign_off and issue.signed_off_at is None
     lane = data["assignee"]
     reassign = {} if not lane else {"assignee_id": None if lane == selectors.UNASSIGNED_LANE else int(lane)}
     try:
-        # Sign-off and move commit together: a refused move does not leave a sign-off behind. A plain move
-        # is its own transaction (issue_move is atomic).
-        with transaction.atomic() if sign_off else nullcontext():
-            if sign_off:
-                services.issue_sign_off(issue=issue, by=request.user)
-            issue = services.issue_move(
-                issue_id=pk,
-                to_stage=to_stage,
-                by=request.user,
-                reason=data["reason"],
-                expected_stage=data["expected_stage"] or None,
-                after_id=data["after_id"],
-                before_id=data["before_id"],
-                **reassign,
-            )
-    except services.IssueMoveRefused as exc:
-        if exc.status != 409:
-            return _refuse(request, exc.status, exc.message, code=exc.code)
-        current = selectors.issue_get_visible(request.user, pk)
-        return _refuse(request, 409, exc.message, code=exc.code, stage=current.stage if current else None)
-    except services.IssueError as exc:
-        return _refuse(request, exc.status, exc.message, code=exc.code)
+        # A sign-off asked for with 05 -> 06 is recorded by the service in the move's own transaction.
+        issue = services.issue_move(
+            issue_id=pk,
+            to_stage=data["stage"],
+            by=request.user,
+            reason=data["reason"],
+            expected_stage=data["expected_stage"] or None,
+            after_id=data["after_id"],
+            before_id=data["before_id"],
+            sign_off=data["sign_off"],
+            **reassign,
+        )
+    except PortalError as exc:
+        extra = {}
+        if exc.status == 409:
+            # Where the card really is, so the board can put it back there.
+            current = selectors.issue_get_visible(request.user, pk)
+            extra["stage"] = current.stage if current else None
+        return _refuse(request, exc.status, exc.message, code=exc.code, **extra)
     detail = f"#{issue.pk} is now in {issue.stage_label}."
     if reassign:
         name = (issue.assignee.get_full_name() or issue.assignee.get_username()) if issue.assignee else "nobody"
@@ -227,7 +207,7 @@ def board_move(request, pk):
     # Only what the script needs: the card as the board renders it (two queries). The columns' counts are
     # adjusted by the script (-1 where the card left, +1 where it landed), not recounted here.
     card = selectors.board_card(issue.pk)
-    _prepare_cards([card])
+    _prepare_cards([card], request.user)
     html = render_to_string(
         "board/_cards.html",
         {"cards": [card], "can_move": True, "filter_query": _filter_query(_filters(request))},

@@ -1,11 +1,12 @@
 """Filing a request: the chooser of request types, then one form per type."""
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
 
-from labels.services import LabelError
+from mktgops_portal.errors import PortalError
 from requests_app import services
 from requests_app.forms import REQUEST_KINDS, REQUEST_KINDS_BY_SLUG
 
@@ -33,8 +34,8 @@ def request_new(request, kind):
                 attachment=form.attachment(),
                 attachment_rows=form.check.row_count if getattr(form, "check", None) else 0,
             )
-        except (services.IssueError, LabelError) as exc:
-            form.add_error(None, str(exc))
+        except PortalError as exc:
+            form.add_error(None, forms.ValidationError(exc.message, code=exc.code))
         else:
             messages.success(
                 request,

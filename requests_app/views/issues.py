@@ -13,8 +13,8 @@ from django.views.decorators.http import require_POST
 
 from accounts.roles import user_is_mktgops
 from labels.selectors import label_list
-from labels.services import LabelError
 from milestones.selectors import milestone_list
+from mktgops_portal.errors import PortalError
 from requests_app import policy, selectors, services
 from requests_app.filters import IssueFilter
 from requests_app.forms import CommentForm, MoveForm, ReopenForm, TriageForm
@@ -94,18 +94,6 @@ def _issue_or_404(user, pk):
     return issue
 
 
-def _move_targets(issue, perms) -> list[str]:
-    if not perms.can_move:
-        return []
-    if issue.stage == Stage.BLOCKED:
-        # A blocked issue goes back where it came from, nowhere else.
-        return [issue.blocked_from] if issue.blocked_from else []
-    targets = services.stage_targets(issue.stage)
-    if issue.stage == Stage.COMPLETED and not perms.can_reopen_completed:
-        return []
-    return targets
-
-
 def _reopen_form(perms, data=None) -> ReopenForm:
     form = ReopenForm(data)
     if perms.reopen_needs_manager:
@@ -120,7 +108,7 @@ def _render_detail(
     request, issue, *, bound: dict[str, Any] | None = None, error: str = "", error_action: str = "", status: int = 200
 ):
     perms = policy.issue_permissions(request.user, issue)
-    targets = _move_targets(issue, perms)
+    options = policy.issue_move_options(request.user, issue)
     context = {
         "issue": issue,
         "perms": perms,
@@ -131,7 +119,7 @@ def _render_detail(
         "labels": list(issue.labels.all()),
         "epic": selectors.issue_epic_for_user(request.user, issue),
         "comment_form": CommentForm(),
-        "move_form": MoveForm(targets=targets) if targets else None,
+        "move_form": MoveForm(options=options) if options else None,
         "triage_form": TriageForm(issue=issue) if perms.can_triage else None,
         "reopen_form": _reopen_form(perms) if perms.can_reopen else None,
         "can_tick": perms.can_view and user_is_mktgops(request.user),
@@ -171,7 +159,7 @@ def _bind(request, issue, perms, name: str):
     if name == "comment":
         return CommentForm(request.POST)
     if name == "move":
-        return MoveForm(request.POST, targets=_move_targets(issue, perms))
+        return MoveForm(request.POST, options=policy.issue_move_options(request.user, issue))
     if name == "triage":
         return TriageForm(request.POST, issue=issue)
     if name == "reopen":
@@ -185,7 +173,12 @@ def _run(request, issue, name: str, data: dict):
         services.comment_create(issue=issue, author=user, body=data["body"])
     elif name == "move":
         services.issue_move(
-            issue_id=issue.pk, to_stage=data["to_stage"], by=user, reason=data["reason"], expected_stage=issue.stage
+            issue_id=issue.pk,
+            to_stage=data["to_stage"],
+            by=user,
+            reason=data["reason"],
+            expected_stage=issue.stage,
+            sign_off=data.get("sign_off", False),
         )
     elif name == "triage":
         services.issue_update(
@@ -221,8 +214,8 @@ def issue_action(request, pk, action):
         # The no-reopen rule's own words (comment and ping the DRI) come from the service.
         try:
             services.issue_reopen(issue=issue, by=request.user, reason=request.POST.get("reason", ""))
-        except services.IssueError as exc:
-            return _render_detail(request, issue, error=str(exc), error_action=action, status=403)
+        except PortalError as exc:
+            return _render_detail(request, issue, error=exc.message, error_action=action, status=exc.status)
     if not getattr(perms, spec.permission):
         return _render_detail(
             request,
@@ -237,11 +230,14 @@ def issue_action(request, pk, action):
         return _render_detail(request, issue, bound=bound, error_action=action)
     try:
         message = _run(request, issue, action, form.cleaned_data)
-    except services.IssueMoveForbidden as exc:
-        return _render_detail(request, issue, bound=bound, error=str(exc), error_action=action, status=403)
-    except (services.IssueError, LabelError) as exc:
+    except PortalError as exc:
+        # The service's refusal with its own status (403, 409, 400); its code rides along for scripts and tests.
         issue = _issue_or_404(request.user, pk)  # the refused change may have been half-applied in memory
-        return _render_detail(request, issue, bound=bound, error=str(exc), error_action=action, status=409)
+        response = _render_detail(
+            request, issue, bound=bound, error=exc.message, error_action=action, status=exc.status
+        )
+        response["X-Error-Code"] = exc.code
+        return response
     messages.success(request, message or spec.done)
     anchor = "#timeline" if action == "comment" else ""
     return redirect(f"{issue.get_absolute_url()}{anchor}")
@@ -256,8 +252,8 @@ def checklist_item_toggle(request, pk, item_pk):
         raise Http404("No such checklist step.")
     try:
         services.checklist_item_set(item=item, done=request.POST.get("done") == "1", by=request.user)
-    except services.IssueError as exc:
-        return _render_detail(request, issue, error=str(exc), error_action="checklist", status=403)
+    except PortalError as exc:
+        return _render_detail(request, issue, error=exc.message, error_action="checklist", status=exc.status)
     return redirect(f"{issue.get_absolute_url()}#checklist")
 
 

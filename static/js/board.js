@@ -59,12 +59,13 @@
     if (handle) handle.focus();
   }
 
+  // What a move asks for before it is sent, as the server's policy put it on the card: "01:question 07:reason".
   function needs(card, toStage) {
     if (card.dataset.stage === toStage) return null;
-    if (toStage === "07") return "reason";
-    if (toStage === "01") return "question"; // the requester is e-mailed what MktgOps asks
-    if (toStage === "06" && card.dataset.signedOff !== "1") return "sign_off";
-    return null;
+    const found = (card.dataset.needs || "").split(" ").filter(function (pair) {
+      return pair.split(":")[0] === toStage;
+    })[0];
+    return found ? found.split(":")[1] : null;
   }
 
   // The small dialog for moves that need a question (01), a reason (07) or a sign-off (06); resolves null on cancel.

@@ -1,8 +1,9 @@
 import pytest
 
 from labels.models import Label, label_scope
-from labels.services import LabelError, labels_attach, labels_set
+from labels.services import LabelError
 from requests_app.models import IssueEvent
+from requests_app.services import labels_attach, labels_set
 from tests import factories as f
 
 

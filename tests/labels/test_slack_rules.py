@@ -1,11 +1,10 @@
 import pytest
 
 from labels.models import LabelRuleDelivery, SlackChannelRule
-from labels.services import labels_attach
 from labels.slack_rules import label_rules_deliver
 from labels.tasks import label_rules_deliver_task
 from requests_app.models import IssueTransition
-from requests_app.services import issue_move
+from requests_app.services import issue_move, labels_attach
 from slack_messages.models import SlackOutboxMessage
 from tests import factories as f
 

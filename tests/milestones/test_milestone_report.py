@@ -34,7 +34,8 @@ def sprint(db, ic_user, manager_user, monkeypatch):
     mk = lambda title, **kw: f.IssueFactory(title=title, assignee=ic_user, stage="04", **kw)  # noqa: E731
 
     def plan(issue, milestone, at):
-        issue_update(issue=issue, by=ic_user, milestone=milestone)
+        # Planned as on a day the milestone was open (the service's clock), then entered at `at`.
+        issue_update(issue=issue, by=ic_user, milestone=milestone, now=at)
         MilestoneMembership.objects.filter(issue=issue, milestone=milestone).update(entered_at=at)
 
     issues = {
@@ -125,7 +126,7 @@ def test_report_runs_constant_queries(db, client, manager_user, ic_user, django_
     def fill(n):
         for i in range(n):
             issue = f.IssueFactory(title=f"Issue {i}", assignee=ic_user, stage="04")
-            issue_update(issue=issue, by=ic_user, milestone=ended)
+            issue_update(issue=issue, by=ic_user, milestone=ended, now=days_ago(10))
 
     client.force_login(manager_user)
     fill(3)
@@ -168,7 +169,7 @@ def test_report_csv_keeps_every_user_text_cell_from_running_as_a_formula(db, cli
     f.current_milestone()
     owner = f.ic(username="-ops")  # Django usernames may start with @, +, - (and . _)
     issue = f.IssueFactory(title='=HYPERLINK("http://evil.example","x")', assignee=owner, stage="04")
-    issue_update(issue=issue, by=owner, milestone=ended)
+    issue_update(issue=issue, by=owner, milestone=ended, now=days_ago(10))
     issue_update(issue=issue, by=owner, rollover_reason="@SUM(1+1)")
     milestone_rollover(milestone=ended, by=manager_user)
     client.force_login(manager_user)

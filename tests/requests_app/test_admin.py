@@ -177,7 +177,7 @@ def test_blocking_without_a_reason_is_refused_in_the_admin(admin_client, request
 def test_change_page_move_form_offers_only_the_workflows_targets_and_moves(admin_client, one_of_each):
     url = reverse("admin:requests_app_issue_move", args=[one_of_each.pk])
     form = admin_client.get(url).context["form"]
-    assert [value for value, _ in form.fields["stage"].choices] == ["05", "08", "03", "07"]
+    assert [value for value, _ in form.fields["stage"].choices] == ["03", "05", "07", "08"]
     response = admin_client.post(url, {"stage": Stage.COMPLETED, "reason": "Deployed."})
     assert response.status_code == 302
     one_of_each.refresh_from_db()

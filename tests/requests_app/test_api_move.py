@@ -92,12 +92,25 @@ def test_move_by_someone_outside_mktgops_answers_403(requester_user, other_reque
     assert issue.stage == Stage.TRIAGE
 
 
-def test_reopening_a_completed_issue_is_forbidden_for_an_ic_and_allowed_for_a_manager(api, manager_user):
-    issue = factories.IssueFactory(stage=Stage.COMPLETED)
+def test_reopening_a_completed_issue_is_forbidden_for_an_ic_and_allowed_for_a_manager(api, manager_user, ic_user):
+    current = factories.current_milestone()
+    issue = factories.IssueFactory(stage=Stage.COMPLETED, assignee=ic_user, milestone=current)
     assert _move(api, issue.pk, {"stage": "04"}).status_code == 403
     manager = APIClient()
     manager.force_authenticate(manager_user)
     assert _move(manager, issue.pk, {"stage": "04"}).status_code == 200
+
+
+def test_a_manager_cannot_move_a_completed_issue_of_an_ended_milestone_back_to_in_progress(manager_user, ic_user):
+    issue = factories.IssueFactory(stage=Stage.COMPLETED, assignee=ic_user, milestone=factories.past_milestone())
+    manager = APIClient()
+    manager.force_authenticate(manager_user)
+    refused = _move(manager, issue.pk, {"stage": "04"})
+    assert refused.status_code == 409
+    assert refused.json()["code"] == "move_guard_failed"
+    assert "not in the current milestone" in refused.json()["detail"]
+    issue.refresh_from_db()
+    assert issue.stage == Stage.COMPLETED
 
 
 def test_move_without_sign_in_is_refused(client):

@@ -369,9 +369,10 @@ def test_blocking_from_the_board_needs_a_reason(ic_client):
     assert IssueTransition.objects.get(issue=issue, to_stage="07").reason == "Waiting on Legal"
 
 
-def test_ready_to_deploy_from_the_board_records_the_sign_off_with_the_move(ic_client, ic_user):
+def test_ready_to_deploy_from_the_board_records_the_owners_sign_off_with_the_move(ic_client, ic_user):
+    """The business owner (here an IC who owns the request) signs off in the drop's dialog, with the move."""
     current = factories.current_milestone()
-    issue = factories.IssueFactory(stage=Stage.REVIEW, assignee=ic_user, milestone=current)
+    issue = factories.IssueFactory(stage=Stage.REVIEW, assignee=ic_user, milestone=current, business_owner=ic_user)
     refused = _move(ic_client, issue, stage="06", expected_stage="05")
     assert refused.status_code == 409
     assert "sign-off" in refused.json()["detail"]
@@ -380,6 +381,15 @@ def test_ready_to_deploy_from_the_board_records_the_sign_off_with_the_move(ic_cl
     issue.refresh_from_db()
     assert issue.stage == Stage.READY_TO_DEPLOY
     assert issue.signed_off_by == ic_user
+
+
+def test_an_ic_cannot_sign_off_for_the_business_owner_from_the_board(ic_client, ic_user):
+    issue = factories.IssueFactory(stage=Stage.REVIEW, assignee=ic_user, milestone=factories.current_milestone())
+    refused = _move(ic_client, issue, stage="06", expected_stage="05", sign_off="on")
+    assert refused.status_code == 403
+    assert refused.json()["code"] == "sign_off_not_owner"
+    issue.refresh_from_db()
+    assert (issue.stage, issue.signed_off_at) == (Stage.REVIEW, None)
 
 
 def test_a_refused_move_leaves_no_sign_off_behind(ic_client):

@@ -3,8 +3,7 @@ import io
 
 import pytest
 
-from labels.services import labels_attach
-from requests_app.services import issue_move
+from requests_app.services import issue_move, labels_attach
 from tests import factories as f
 
 

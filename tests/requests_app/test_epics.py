@@ -1,7 +1,8 @@
 import pytest
 
+from requests_app.errors import IssueError, IssueMoveForbidden
 from requests_app.models import Epic, Issue
-from requests_app.services import IssueError, IssueMoveForbidden, issue_promote_to_epic
+from requests_app.services import issue_promote_to_epic
 from tests import factories as f
 
 

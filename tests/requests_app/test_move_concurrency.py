@@ -5,8 +5,9 @@ import threading
 import pytest
 from django.db import connection, connections
 
+from requests_app.errors import IssueMoveConflict, IssueMoveRefused
 from requests_app.models import Issue, IssueTransition, Stage
-from requests_app.services import IssueMoveConflict, IssueMoveRefused, issue_move
+from requests_app.services import issue_move
 from tests import factories
 
 

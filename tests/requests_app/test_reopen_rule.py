@@ -2,8 +2,9 @@
 
 import pytest
 
+from requests_app.errors import IssueError, IssueMoveForbidden
 from requests_app.models import Comment
-from requests_app.services import IssueError, IssueMoveForbidden, issue_close, issue_reopen
+from requests_app.services import issue_close, issue_reopen
 from tests import factories as f
 
 

@@ -5,8 +5,9 @@ import itertools
 import pytest
 from django.utils import timezone
 
+from requests_app.errors import IssueMoveForbidden, IssueMoveRefused, IssueNotFound
 from requests_app.models import BLOCKABLE, Issue, IssueTransition, Stage
-from requests_app.services import IssueMoveForbidden, IssueMoveRefused, IssueNotFound, issue_move
+from requests_app.services import issue_move
 from tests import factories as f
 
 # fmt: off
