@@ -244,3 +244,34 @@ def test_dropping_into_the_lane_of_someone_who_left_the_team_is_refused_and_said
     assert page.locator(f"#list-{ivy.pk}-04 #card-{issue.pk}").count() == 1  # back where it was
     issue.refresh_from_db()
     assert issue.assignee == ivy
+
+
+# Every badge shows its whole text: the element is not cut by its own box, a scrolling parent or the screen.
+BADGES_CLIPPED = """() => Array.from(document.querySelectorAll('.stage, .badge, .count')).filter(b => {
+  if (!b.offsetParent) return false;
+  // The board scrolls sideways a column at a time on a phone: its first column is the one on screen.
+  const column = b.closest('.board-column');
+  if (column && column !== document.querySelector('.board-column')) return false;
+  const r = b.getBoundingClientRect();
+  if (b.scrollWidth > b.clientWidth + 1 || r.left < 0 || r.right > window.innerWidth) return true;
+  for (let p = b.parentElement; p; p = p.parentElement) {
+    const s = getComputedStyle(p);
+    if (s.overflowX === 'visible' && s.overflowY === 'visible') continue;
+    const q = p.getBoundingClientRect();
+    if (s.overflowX !== 'visible' && p.scrollWidth > p.clientWidth) break;  // a sideways-scrolling board
+    if (r.left < q.left - 1 || r.right > q.right + 1) return true;
+  }
+  return false;
+}).map(b => b.textContent.trim())"""
+
+
+def test_on_a_phone_no_stage_badge_is_clipped(page, live_server):
+    ivy = factories.ic(username="ivy")
+    current = factories.current_milestone()
+    issue = factories.IssueFactory(stage=Stage.READY_TO_DEPLOY, assignee=ivy, milestone=current, weight=13)
+    _blocked = factories.IssueFactory(stage=Stage.NEEDS_INFO, title="A request with a rather long title to wrap")
+    page.set_viewport_size({"width": 360, "height": 740})
+    _sign_in(page, live_server, "ivy")
+    for path in ("/issues/", f"/issues/{issue.pk}/", f"/issues/{_blocked.pk}/", "/board/"):
+        page.goto(f"{live_server.url}{path}")
+        assert page.evaluate(BADGES_CLIPPED) == [], path
