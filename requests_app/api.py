@@ -12,6 +12,7 @@ from requests_app.filters import IssueFilter
 from requests_app.serializers import (
     AttachmentSerializer,
     IssueCreateSerializer,
+    IssueMoveResultSerializer,
     IssueMoveSerializer,
     IssueSerializer,
     IssueUpdateSerializer,
@@ -54,7 +55,7 @@ class IssueViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     @extend_schema(
         request=IssueMoveSerializer,
         responses={
-            200: IssueSerializer,
+            200: IssueMoveResultSerializer,
             403: OpenApiResponse(description="The user may not move this issue."),
             404: OpenApiResponse(description="No issue with this id is visible to the user."),
             409: OpenApiResponse(description="The move is not allowed; `detail` says why."),
@@ -74,8 +75,8 @@ class IssueViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             position=v.get("position"),
             expected_stage=v.get("expected_stage"),
         )
-        # The moved issue as committed (assignee and milestone read with the lock), plus its labels.
-        return Response(IssueSerializer(selectors.issues_attach_labels([issue])[0]).data)
+        # Where it is now, as committed (the assignee was read with the lock): no further query.
+        return Response(IssueMoveResultSerializer(issue).data)
 
     @extend_schema(responses={200: AttachmentSerializer(many=True)})
     @action(detail=True, methods=["get"])

@@ -86,6 +86,18 @@ class IssueMoveSerializer(serializers.Serializer):
     expected_stage = serializers.ChoiceField(choices=Stage.values, required=False)
 
 
+class IssueMoveResultSerializer(serializers.Serializer):
+    """What a move answers: where the issue is now and who has it. GET the issue for the rest (labels, text…)."""
+
+    id = serializers.IntegerField(source="pk")
+    stage = serializers.CharField()
+    stage_label = serializers.CharField()
+    blocked_from = serializers.CharField()
+    assignee = serializers.CharField(source="assignee.username", default=None)
+    milestone = serializers.IntegerField(source="milestone_id", allow_null=True)
+    updated_at = serializers.DateTimeField()
+
+
 class LabelSerializer(serializers.ModelSerializer):
     scope = serializers.CharField(read_only=True)
 

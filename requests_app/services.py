@@ -2,7 +2,8 @@
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django_fsm import TransitionNotAllowed
 
@@ -143,10 +144,15 @@ def issue_move(
         raise IssueMoveRefused(f"Can't move #{issue.pk} to {Stage(to_stage).label}: {exc}") from exc
     finally:
         issue._pending_reason = ""
-    fields = ["stage", "blocked_from", "updated_at", *_record_planning_changes(issue, by, before)]
-    issue.position = _position_for(issue, to_stage, position, after_id=after_id, before_id=before_id)
-    fields.append("position")
+    fields = ["stage", "blocked_from", "updated_at", *_record_planning_changes(issue, by, before), "position"]
+    at_end = position is None and after_id is None and before_id is None
+    if at_end:
+        issue.position = _column_end(to_stage, issue.pk)
+    else:
+        issue.position = _position_for(issue, to_stage, position, after_id=after_id, before_id=before_id)
     issue.save(update_fields=fields)
+    if at_end:
+        del issue.position  # the database computed it: read back (one query) only if a caller asks
     transition = IssueTransition.objects.create(
         issue=issue, by=by, from_stage=from_stage, to_stage=issue.stage, reason=reason
     )
@@ -188,6 +194,13 @@ def _record_planning_changes(issue: Issue, by, before: dict) -> list[str]:
             if field == "milestone":
                 milestone_membership_change(issue_id=issue.pk, old_id=old.pk if old else None, new_id=None)
     return fields
+
+
+def _column_end(stage: str, exclude_pk: int):
+    """The position after the last card of `stage` (GAP when empty), as an expression the UPDATE that places the
+    card evaluates: one statement instead of reading the column's end first. Same result as `_position_for`'s end."""
+    last = issue_column(stage).exclude(pk=exclude_pk).order_by("-position", "-pk").values("position")[:1]
+    return Coalesce(Subquery(last), Value(0)) + Value(POSITION_GAP)
 
 
 def _position_for(
