@@ -7,9 +7,13 @@ from typing import NamedTuple
 
 from django.db import connection
 from django.db.models import (
+    BooleanField,
     Case,
     Count,
     DateTimeField,
+    ExpressionWrapper,
+    F,
+    Func,
     OuterRef,
     Prefetch,
     Q,
@@ -20,6 +24,8 @@ from django.db.models import (
     prefetch_related_objects,
 )
 from django.utils import timezone
+from django.utils.dateformat import format as date_format
+from django.utils.text import Truncator
 
 from accounts.roles import user_is_mktgops
 from labels.models import Label
@@ -205,6 +211,7 @@ class BoardColumn:
     lane: str
     count: int
     cards: list
+    cards_html: str = ""  # the cards' markup, rendered by the board view
 
     @property
     def has_more(self) -> bool:
@@ -334,6 +341,8 @@ class BoardCard:
     blocked_reason: str | None = None
     blocked_at: object = None
     blocked_for: str = ""
+    blocked_since: str = ""  # "Mon 3 Nov, 14:05", local time
+    blocked_reason_short: str = ""  # at most 70 characters, "…" when cut
     priority: str | None = None
     labels: list = None
     sla: object = None
@@ -434,6 +443,8 @@ def board_cards(issues: QuerySet[Issue], *, limit: int | None = None) -> list[Bo
                 blocked_reason=row["blocked_reason"],
                 blocked_at=blocked_at,
                 blocked_for=blocked_age(now - blocked_at) if blocked_at else "",
+                blocked_since=date_format(timezone.localtime(blocked_at), "D j M, H:i") if blocked_at else "",
+                blocked_reason_short=Truncator(row["blocked_reason"] or "").chars(70),
                 priority=priority,
                 labels=[
                     CardLabel(name, color, _scope(name), name.rpartition("::")[2])
@@ -494,7 +505,13 @@ def _first_pages(issues: QuerySet[Issue], filters: BoardFilters, counts: dict) -
                 pages.append(page)
     if not pages:
         return Issue.objects.none()
-    return Issue.objects.filter(pk__in=pages[0].union(*pages[1:], all=True) if len(pages) > 1 else pages[0])
+    ids = pages[0].union(*pages[1:], all=True) if len(pages) > 1 else pages[0]
+    if connection.vendor == "postgresql":
+        # `id = ANY(ARRAY(…))`: the ids first, then one primary-key lookup each. With `id IN (…)` the planner
+        # hashes the ids and scans every issue against them, a cost that grows with the table.
+        in_ids = Func(F("pk"), Subquery(ids), arg_joiner=" = ANY(ARRAY", template="%(expressions)s)")
+        return Issue.objects.filter(ExpressionWrapper(in_ids, output_field=BooleanField()))
+    return Issue.objects.filter(pk__in=ids)
 
 
 def board_columns(user, filters: BoardFilters, *, current_milestone=None) -> Board:

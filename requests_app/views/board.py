@@ -6,10 +6,12 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponseBadRequest, JsonResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import urlencode
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.roles import user_is_mktgops
@@ -73,13 +75,26 @@ def _prepare_cards(cards, user) -> None:
     # URLs are reversed once per page, not twice per card: a full board renders a couple of hundred cards.
     detail_url = reverse("issue-detail", args=[0]).replace("/0/", "/{}/")
     move_url = reverse("board-move", args=[0]).replace("/0/", "/{}/")
-    for card in cards:
-        options = policy.issue_move_options(user, card)
+    for card, options in zip(cards, policy.issue_move_options_many(user, cards), strict=True):
         card.move_targets = [(option.to_stage, option.label) for option in options]
         card.move_target_codes = " ".join(option.to_stage for option in options)
         card.move_needs = " ".join(f"{option.to_stage}:{option.needs}" for option in options if option.needs)
         card.detail_url = detail_url.format(card.pk)
         card.move_url = move_url.format(card.pk)
+
+
+def _cards_html(request, cards, *, filter_query: str, can_move: bool) -> str:
+    """The cards' markup (templates/jinja2/board/_cards.html), safe to put in a Django template."""
+    # One CSRF token per page: each read of the lazy `csrf_token` masks it afresh (a few hundred cards carry it).
+    if not hasattr(request, "_board_csrf_token"):
+        request._board_csrf_token = get_token(request)
+    html = render_to_string(
+        "board/_cards.html",
+        {"cards": cards, "can_move": can_move, "filter_query": filter_query, "token": request._board_csrf_token},
+        request=request,
+        using="jinja2",
+    )
+    return mark_safe(html)  # noqa: S308 - Jinja2 autoescaped every value in it
 
 
 @login_required
@@ -88,16 +103,19 @@ def board(request):
     filters = _filters(request)
     current = milestone_current()
     board = selectors.board_columns(request.user, filters, current_milestone=current)
+    can_move = user_is_mktgops(request.user)
+    filter_query = _filter_query(filters)
     for lane in board.lanes:
         for column in lane.columns:
             _prepare_cards(column.cards, request.user)
+            column.cards_html = _cards_html(request, column.cards, filter_query=filter_query, can_move=can_move)
     return render(
         request,
         "board/board.html",
         {
             "board": board,
             "filters": filters,
-            "filter_query": _filter_query(filters),
+            "filter_query": filter_query,
             "current_milestone": current,
             "milestones": milestone_list()[:12],
             "members": selectors.mktgops_members(),
@@ -105,7 +123,7 @@ def board(request):
             "priorities": PRIORITIES,
             "request_types": RequestType.choices,
             "totals": [(stage, board.totals[stage.value]) for stage in Stage],
-            "can_move": user_is_mktgops(request.user),
+            "can_move": can_move,
         },
     )
 
@@ -130,14 +148,17 @@ def board_column(request, stage):
         current_milestone=milestone_current(),
     )
     _prepare_cards(cards, request.user)
+    filter_query = _filter_query(filters)
     return render(
         request,
         "board/_column_page.html",
         {
             "cards": cards,
+            "cards_html": _cards_html(
+                request, cards, filter_query=filter_query, can_move=user_is_mktgops(request.user)
+            ),
             "column": {"stage": stage, "lane": lane, "has_more": has_more},
-            "filter_query": _filter_query(filters),
-            "can_move": user_is_mktgops(request.user),
+            "filter_query": filter_query,
         },
     )
 
@@ -208,11 +229,7 @@ def board_move(request, pk):
     # adjusted by the script (-1 where the card left, +1 where it landed), not recounted here.
     card = selectors.board_card(issue.pk)
     _prepare_cards([card], request.user)
-    html = render_to_string(
-        "board/_cards.html",
-        {"cards": [card], "can_move": True, "filter_query": _filter_query(_filters(request))},
-        request=request,
-    )
+    html = _cards_html(request, [card], filter_query=_filter_query(_filters(request)), can_move=True)
     return JsonResponse(
         {"id": issue.pk, "stage": issue.stage, "stage_label": issue.stage_label, "detail": detail, "card": html}
     )

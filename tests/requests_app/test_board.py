@@ -638,3 +638,32 @@ def test_reassigning_a_closed_issue_is_refused(ic_client, ic_user):
     assert response.status_code == 409
     issue.refresh_from_db()
     assert issue.assignee is None
+
+
+def test_cards_alike_share_their_move_options_and_each_gets_what_it_would_alone(ic_user, manager_user):
+    from requests_app import policy
+
+    current = factories.current_milestone()
+    cards = [
+        factories.IssueFactory(stage=Stage.READY),
+        factories.IssueFactory(stage=Stage.READY, assignee=ic_user, milestone=current),
+        factories.IssueFactory(stage=Stage.READY, assignee=ic_user, milestone=current),
+        factories.IssueFactory(stage=Stage.REVIEW, assignee=ic_user, milestone=current),
+        factories.IssueFactory(stage=Stage.REVIEW, assignee=ic_user, milestone=current, requester=ic_user),
+        factories.IssueFactory(stage=Stage.BLOCKED, blocked_from=Stage.IN_PROGRESS, milestone=current),
+        factories.IssueFactory(stage=Stage.BLOCKED, blocked_from=Stage.TRIAGE),
+        factories.IssueFactory(stage=Stage.COMPLETED, assignee=ic_user, milestone=current),
+    ]
+    for user in (ic_user, manager_user):
+        many = policy.issue_move_options_many(user, cards)
+        alone = [policy.issue_move_options(user, card) for card in cards]
+        assert [[(o.to_stage, o.needs, bool(o.refusal)) for o in options] for options in many] == [
+            [(o.to_stage, o.needs, bool(o.refusal)) for o in options] for options in alone
+        ]
+
+
+def test_a_title_with_markup_is_shown_as_text_on_the_card(ic_client):
+    issue = factories.IssueFactory(stage=Stage.TRIAGE, title='<img src=x onerror="alert(1)">')
+    html = ic_client.get("/board/").content.decode()
+    assert "<img src=x" not in html
+    assert "&lt;img src=x onerror=" in _card(html, issue)
