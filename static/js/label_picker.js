@@ -5,6 +5,9 @@
   if (typeof TomSelect === "undefined") return;
   document.querySelectorAll("select[data-label-picker]").forEach(function (select) {
     const multiple = select.multiple;
+    // Tom Select moves the <label> to its own input: the hidden select keeps a name of its own.
+    const label = select.labels && select.labels[0];
+    if (label && !select.hasAttribute("aria-label")) select.setAttribute("aria-label", label.textContent.trim());
     new TomSelect(select, {
       plugins: multiple ? ["remove_button"] : [],
       maxOptions: null, // the whole taxonomy, filtered as one types
