@@ -40,6 +40,7 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy .
 	DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run
 	DEBUG=0 SECRET_KEY=lint-only-$$(date +%s)-a-long-random-string-for-the-deploy-check-only ALLOWED_HOSTS=portal.example.com \
 		$(BIN)/python manage.py check --deploy --fail-level WARNING

@@ -76,8 +76,8 @@ def run_rollover_bench(n: int = 5000, report=print) -> dict:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext, setup_test_environment, teardown_test_environment
 
-    from milestones.models import Rollover
-    from milestones.services import (
+    from rollover.models import Rollover
+    from rollover.services import (
         rollover_finish,
         rollover_get_or_create,
         rollover_move_issues,

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.db.models import Count
 from django.utils.html import format_html
 
-from labels.models import InitialSource, Label, LabelRuleDelivery, LeadStatus, SlackChannelRule
+from labels.models import InitialSource, Label, LeadStatus, SlackChannelRule
 
 
 class SlackChannelRuleInline(admin.TabularInline):
@@ -66,18 +66,3 @@ class LeadStatusAdmin(admin.ModelAdmin):
     list_display = ["order", "name", "definition"]
     list_display_links = ["name"]
     search_fields = ["name", "definition"]
-
-
-@admin.register(LabelRuleDelivery)
-class LabelRuleDeliveryAdmin(admin.ModelAdmin):
-    """What the label → Slack rules posted: read-only, it is the record that keeps posts to once."""
-
-    list_display = ["transition", "channel", "ts", "error", "attempts", "posted_at"]
-    list_filter = ["channel"]
-    readonly_fields = ["transition", "channel", "ts", "error", "attempts", "posted_at", "created_at"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False

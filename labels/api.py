@@ -2,7 +2,7 @@ from rest_framework import viewsets
 
 from labels.models import Label
 from labels.selectors import label_list
-from requests_app.serializers import LabelSerializer
+from labels.serializers import LabelSerializer
 
 
 class LabelViewSet(viewsets.ReadOnlyModelViewSet):

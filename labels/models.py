@@ -95,26 +95,3 @@ class SlackChannelRule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.label} → {self.channel}"
-
-
-class LabelRuleDelivery(models.Model):
-    """One message of a label → Slack rule for one completion: its row makes the post happen once."""
-
-    transition = models.ForeignKey(
-        "requests_app.IssueTransition", on_delete=models.CASCADE, related_name="label_rule_deliveries"
-    )
-    channel = models.CharField(max_length=80)
-    ts = models.CharField(max_length=32, blank=True)
-    error = models.TextField(blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    created_at = models.DateTimeField(auto_now_add=True)
-    posted_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at"]
-        constraints = [
-            models.UniqueConstraint(fields=["transition", "channel"], name="one_delivery_per_completion_channel"),
-        ]
-
-    def __str__(self) -> str:
-        return f"#{self.transition.issue_id} → {self.channel}"

@@ -21,7 +21,7 @@ class LabelSeed:
 
 
 # One colour per kind; priorities and stages get one per value so the board reads at a glance.
-KIND_COLORS = {
+KIND_COLORS: dict[str, str] = {
     LabelKind.CATEGORY: "#1f75cb",
     LabelKind.TOOL: "#6e49cb",
     LabelKind.TEAM: "#0b8a8a",

@@ -1,8 +1,8 @@
 from rest_framework.routers import DefaultRouter
 
 from labels.api import LabelViewSet
-from milestones.api import MilestoneViewSet
 from requests_app.api import IssueViewSet
+from rollover.api import MilestoneViewSet
 
 router = DefaultRouter()
 router.register("issues", IssueViewSet, basename="api-issue")

@@ -42,6 +42,8 @@ INSTALLED_APPS = [
     "milestones",
     "requests_app",
     "sales_systems",
+    "rollover",
+    "mktgops_portal",
     "slack_messages",
 ]
 
@@ -53,6 +55,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "mktgops_portal.error_pages.PortalErrorPagesMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
@@ -174,7 +177,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Every ended milestone not yet rolled over, shortly after midnight (the day after its due date).
     "milestones-rollover-due": {
-        "task": "milestones.tasks.milestones_rollover_due_task",
+        "task": "rollover.tasks.milestones_rollover_due_task",
         "schedule": crontab(hour=0, minute=30),
     },
 }
@@ -185,6 +188,12 @@ MILESTONE_START_WEEKDAY = env.int("MILESTONE_START_WEEKDAY", default=0)
 MILESTONE_LENGTH_DAYS = env.int("MILESTONE_LENGTH_DAYS", default=14)
 MILESTONE_ANCHOR = datetime.date.fromisoformat(env("MILESTONE_ANCHOR", default="2026-01-05"))
 MILESTONES_AHEAD = env.int("MILESTONES_AHEAD", default=3)
+
+# Working days (milestones.calendar): SLAs count them. Public holidays of every place listed (ISO country codes,
+# optionally with a subdivision: "US", "US,GB", "GB-ENG"), the working week (day names), and company days off /
+# extra working days edited in the admin.
+WORKING_CALENDAR = env.list("WORKING_CALENDAR", default=["US"])
+WORKING_WEEK = env.list("WORKING_WEEK", default=["Mon", "Tue", "Wed", "Thu", "Fri"])
 
 # Slack: with no token, messages go to the outbox stored in the database.
 SLACK_BOT_TOKEN = env("SLACK_BOT_TOKEN", default="")

@@ -14,12 +14,13 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/", include("mktgops_portal.api_urls")),
     path("", include("requests_app.urls")),
-    path("milestones/", include("milestones.urls")),
+    path("milestones/", include("rollover.urls")),
     path("sales-systems/", include("sales_systems.urls")),
     path("changelog/", include("requests_app.urls_changelog")),
     path("slack/", include("slack_messages.urls")),
     path("board/", include("requests_app.urls_board")),
 ]
 
+handler403 = "mktgops_portal.error_pages.permission_denied"
 handler404 = "mktgops_portal.error_pages.page_not_found"
 handler500 = "mktgops_portal.error_pages.server_error"

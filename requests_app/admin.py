@@ -1,8 +1,11 @@
 """The Django admin. Stages change only through `issue_move` (the move action and the "Move to…" page);
 planning fields and labels are saved through `issue_update` and `labels_set` so the timeline stays whole."""
 
+from typing import cast
+
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
@@ -15,8 +18,8 @@ from accounts.roles import MANAGERS_GROUP, MKTGOPS_GROUP
 from labels.selectors import labels_attachable
 from mktgops_portal.errors import PortalError
 from requests_app import policy
-from requests_app.models import Comment, Epic, Issue, IssueEvent, IssueTransition, Stage
-from requests_app.services import issue_move, issue_update, issue_update_check, labels_set
+from requests_app.models import Comment, Epic, Issue, IssueEvent, IssueTransition, LabelRuleDelivery, Stage
+from requests_app.services import issue_move, issue_sign_off, issue_update, issue_update_check, labels_set
 
 User = get_user_model()
 
@@ -32,10 +35,14 @@ class IssueMoveForm(forms.Form):
         help_text="Required when blocking: say what the issue is waiting on. Recorded in the stage log.",
     )  # fmt: skip
 
-    def __init__(self, *args, targets: list[str] | None = None, **kwargs):
+    sign_off = forms.BooleanField(required=False, label="Record the business owner's sign-off (05 → 06)")
+
+    def __init__(self, *args, targets: list[str] | None = None, sign_off: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         if targets is not None:
-            self.fields["stage"].choices = [(s, Stage(s).label) for s in targets]
+            cast(forms.ChoiceField, self.fields["stage"]).choices = [(s, Stage(s).label) for s in targets]
+        if not sign_off:
+            del self.fields["sign_off"]
 
 
 class IssueAdminForm(forms.ModelForm):
@@ -105,21 +112,21 @@ class ReadOnlyInline(admin.TabularInline):
 class CommentInline(ReadOnlyInline):
     model = Comment
     fields = ["created_at", "author", "body", "is_system"]
-    readonly_fields = fields
+    readonly_fields = cast(list[str], fields)
     show_change_link = True
 
 
 class IssueTransitionInline(ReadOnlyInline):
     model = IssueTransition
     fields = ["at", "by", "from_stage", "to_stage", "reason"]
-    readonly_fields = fields
+    readonly_fields = cast(list[str], fields)
     verbose_name_plural = "stage log"
 
 
 class IssueEventInline(ReadOnlyInline):
     model = IssueEvent
     fields = ["at", "by", "kind", "old_value", "new_value"]
-    readonly_fields = fields
+    readonly_fields = cast(list[str], fields)
     verbose_name_plural = "timeline events"
 
 
@@ -229,13 +236,18 @@ class IssueAdmin(admin.ModelAdmin):
             "issues": issues,
             "issue": issue,
             "action": action,
-            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
         }
         return TemplateResponse(request, "admin/requests_app/issue/move.html", context)
 
     def get_urls(self):
         return [
             path("<path:object_id>/move/", self.admin_site.admin_view(self.move_view), name="requests_app_issue_move"),
+            path(
+                "<path:object_id>/sign-off/",
+                self.admin_site.admin_view(self.sign_off_view),
+                name="requests_app_issue_sign_off",
+            ),
             *super().get_urls(),
         ]
 
@@ -246,15 +258,57 @@ class IssueAdmin(admin.ModelAdmin):
         if not self.has_change_permission(request, issue):
             raise PermissionDenied
         change_url = reverse("admin:requests_app_issue_change", args=[issue.pk])
-        targets = [option.to_stage for option in policy.issue_move_options(request.user, issue)]
+        options = policy.issue_move_options(request.user, issue)
+        targets = [option.to_stage for option in options]
         if request.method == "POST":
-            form = IssueMoveForm(request.POST, targets=targets)
+            form = IssueMoveForm(request.POST, targets=targets, sign_off=any(o.needs_sign_off for o in options))
             if form.is_valid():
-                self._move(request, [issue], form.cleaned_data["stage"], form.cleaned_data["reason"])
+                data = form.cleaned_data
+                try:
+                    issue_move(
+                        issue_id=issue.pk,
+                        to_stage=data["stage"],
+                        by=request.user,
+                        reason=data["reason"],
+                        sign_off=data.get("sign_off", False),
+                    )
+                except PortalError as exc:
+                    # The service's refusal, its status and code: as the issue page and the API answer.
+                    form.add_error(None, forms.ValidationError(exc.message, code=exc.code))
+                    response = self._move_page(request, form, issues=[issue], action=False, issue=issue)
+                    response.status_code = exc.status
+                    return response
+                self.message_user(request, f"Moved #{issue.pk} to {Stage(data['stage']).label}.", messages.SUCCESS)
                 return HttpResponseRedirect(change_url)
         else:
-            form = IssueMoveForm(targets=targets)
+            form = IssueMoveForm(targets=targets, sign_off=any(o.needs_sign_off for o in options))
         return self._move_page(request, form, issues=[issue], action=False, issue=issue)
+
+    def sign_off_view(self, request, object_id):
+        """Record the business owner's sign-off: the owner themselves, or a manager on their behalf."""
+        issue = self.get_object(request, unquote(object_id))
+        if issue is None:
+            return self._get_obj_does_not_exist_redirect(request, self.model._meta, object_id)
+        if not self.has_change_permission(request, issue):
+            raise PermissionDenied
+        change_url = reverse("admin:requests_app_issue_change", args=[issue.pk])
+        error, status = None, 200
+        if request.method == "POST":
+            try:
+                issue_sign_off(issue=issue, by=request.user)
+            except PortalError as exc:
+                error, status = exc, exc.status
+            else:
+                self.message_user(request, f"Recorded the sign-off of #{issue.pk}.", messages.SUCCESS)
+                return HttpResponseRedirect(change_url)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Record the business owner's sign-off",
+            "opts": self.model._meta,
+            "issue": issue,
+            "error": error,
+        }
+        return TemplateResponse(request, "admin/requests_app/issue/sign_off.html", context, status=status)
 
 
 @admin.register(Epic)
@@ -325,3 +379,18 @@ class CommentAdmin(admin.ModelAdmin):
     @admin.display(description="comment")
     def short_body(self, obj):
         return obj.body if len(obj.body) <= 80 else f"{obj.body[:79]}…"
+
+
+@admin.register(LabelRuleDelivery)
+class LabelRuleDeliveryAdmin(admin.ModelAdmin):
+    """What the label → Slack rules posted: read-only, it is the record that keeps posts to once."""
+
+    list_display = ["transition", "channel", "ts", "error", "attempts", "posted_at"]
+    list_filter = ["channel"]
+    readonly_fields = ["transition", "channel", "ts", "error", "attempts", "posted_at", "created_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -74,9 +74,18 @@ class IssueViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             reason=v.get("reason", ""),
             position=v.get("position"),
             expected_stage=v.get("expected_stage"),
+            sign_off=v.get("sign_off", False),
         )
         # Where it is now, as committed (the assignee was read with the lock): no further query.
         return Response(IssueMoveResultSerializer(issue).data)
+
+    @extend_schema(request=None, responses={200: IssueSerializer})
+    @action(detail=True, methods=["post"], url_path="sign-off")
+    def sign_off(self, request, pk=None):
+        """Record the business owner's sign-off (05): the owner, or a manager on their behalf; others get 403."""
+        issue = self.get_object()
+        services.issue_sign_off(issue=issue, by=request.user)
+        return Response(IssueSerializer(self._reload(issue)).data)
 
     @extend_schema(responses={200: AttachmentSerializer(many=True)})
     @action(detail=True, methods=["get"])

@@ -6,7 +6,7 @@ from django.template.loader import render_to_string
 
 from requests_app.models import Issue, Stage
 
-SUBJECTS = {
+SUBJECTS: dict[str, str] = {
     Stage.NEEDS_INFO: "MktgOps needs more information on #{pk}: {title}",
     Stage.COMPLETED: "MktgOps completed #{pk}: {title}",
 }

@@ -107,18 +107,21 @@ def issue_labels_changed(issue: Issue, *, by, added, removed, at=None) -> list[I
     return IssueEvent.objects.bulk_create(rows)
 
 
-def issues_rolled_over(rows: list[tuple[int, object, object]], *, at=None) -> list[IssueEvent]:
+def issues_rolled_over(rows: list[tuple[int, object, object]], *, by=None, at=None) -> list[IssueEvent]:
     """Milestone-changed events for issues the rollover moved: rows of (issue id, from milestone, to milestone)."""
     at = at or timezone.now()
     return IssueEvent.objects.bulk_create(
-        IssueEvent(
-            issue_id=issue_id,
-            by=None,
-            kind=EventKind.MILESTONE_CHANGED,
-            data={"old_id": _pk(old), "new_id": _pk(new), "rollover": True},
-            old_value=_display(old)[:255],
-            new_value=_display(new)[:255],
-            at=at,
-        )
-        for issue_id, old, new in rows
+        [
+            IssueEvent(
+                issue_id=issue_id,
+                by=by,
+                kind=EventKind.MILESTONE_CHANGED,
+                data={"old_id": _pk(old), "new_id": _pk(new), "rollover": True},
+                old_value=_display(old)[:255],
+                new_value=_display(new)[:255],
+                at=at,
+            )
+            for issue_id, old, new in rows
+        ],
+        batch_size=1000,
     )

@@ -13,8 +13,9 @@ from django.utils import timezone
 from labels.models import InitialSource, Label, LabelKind, SourceStatus
 from labels.selectors import labels_attachable
 from labels.taxonomy import TOOL_NAMES
+from milestones.models import Milestone
 from milestones.selectors import milestones_open_for_planning
-from requests_app import list_import
+from requests_app import list_import, policy
 from requests_app.models import RequestType
 from requests_app.pii import personal_data_found
 from requests_app.selectors import initial_source_statuses, mktgops_members
@@ -52,7 +53,6 @@ class RequestForm(forms.Form):
     request_type: ClassVar[str]
     # (field name, heading in the description), in order.
     sections: ClassVar[list[tuple[str, str]]] = []
-    always_confidential: ClassVar[bool] = False
 
     title = forms.CharField(max_length=255, help_text="One line MktgOps will recognise it by on the board.")
     confidential = forms.BooleanField(required=False, label="Confidential", help_text=CONFIDENTIAL_HELP)
@@ -66,6 +66,10 @@ class RequestForm(forms.Form):
         self.personal_data = []
         # The title first, then the type's own fields, then confidentiality.
         self.order_fields(["title", *[name for name, _ in self.sections], "confidential", "pii_acknowledged"])
+
+    @property
+    def always_confidential(self) -> bool:
+        return policy.request_type_always_confidential(self.request_type)
 
     def clean(self):
         cleaned = super().clean()
@@ -190,9 +194,65 @@ CONSENT_BASES = [
 ]
 
 
+def _active_sources():
+    # Case-insensitively: binary order puts "CORE Check-Up" before "Cognism", "Whitepaper" before "eBook".
+    return InitialSource.objects.filter(status=SourceStatus.ACTIVE).order_by(Lower("name"), "name")
+
+
+# The list's file is checked as soon as it is chosen (and again when its Initial Source changes): the report and
+# the summary per Initial Source come back into #csv-report before anything is filed. Without JavaScript the
+# same report shows when the form is sent.
+CSV_CHECK_ATTRS = {
+    "hx-post": "/requests/new/list-import/check/",
+    "hx-trigger": "change",
+    "hx-target": "#csv-report",
+    "hx-swap": "outerHTML",
+    "hx-encoding": "multipart/form-data",
+}
+CSV_HELP = (
+    "CSV as Excel or Google Sheets saves it: “CSV UTF-8”, “CSV (Comma delimited)” or “Unicode Text”; commas, "
+    "semicolons or tabs. At most 10 MB and 50,000 rows. Columns: First Name, Last Name, Email, Company, Initial "
+    "Source (and Job Title, Country). Empty Initial Source cells take the list's."
+)
+
+
+def _read_and_check(form, upload) -> bytes:
+    """Refuse an upload over the limit before reading it; else read it and keep the checker's result on `form`."""
+    if upload.size > list_import.MAX_BYTES:
+        raise forms.ValidationError(
+            f"The file is {upload.size / 1024 / 1024:.1f} MB; the limit is "
+            f"{list_import.MAX_BYTES // 1024 // 1024} MB. Split it into smaller files."
+        )
+    content = upload.read()
+    source = form.cleaned_data.get("initial_source")
+    form.check = list_import.check_list_import(
+        content, initial_sources=initial_source_statuses(), list_source=source.name if source else ""
+    )
+    return content
+
+
+class ListImportCheckForm(forms.Form):
+    """The list's file checked on its own, before filing (the report, and the fixed CSV to download): row
+    problems are reported on `check`, never raised."""
+
+    initial_source = forms.ModelChoiceField(queryset=InitialSource.objects.none(), to_field_name="name", required=False)
+    csv_file = forms.FileField(label="The list (CSV)")
+
+    check: list_import.ListImportResult | None
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.check = None
+        self.fields["initial_source"].queryset = _active_sources()
+
+    def clean_csv_file(self):
+        upload = self.cleaned_data["csv_file"]
+        _read_and_check(self, upload)
+        return upload
+
+
 class ListImportRequestForm(RequestForm):
     request_type = RequestType.LIST_IMPORT
-    always_confidential = True
     sections = [
         ("event_or_source", "Event or source"),
         ("initial_source", "Initial Source"),
@@ -212,11 +272,8 @@ class ListImportRequestForm(RequestForm):
     consent_basis = forms.ChoiceField(choices=CONSENT_BASES, label="Consent basis")
     csv_file = forms.FileField(
         label="The list (CSV)",
-        help_text=(
-            "Comma-separated, UTF-8, at most 10 MB and 50,000 rows. Columns: First Name, Last Name, Email, Company, "
-            "Initial Source (and Job Title)."
-        ),
-        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
+        help_text=CSV_HELP,
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.txt,text/csv,text/plain", **CSV_CHECK_ATTRS}),
     )
 
     check: list_import.ListImportResult | None
@@ -225,10 +282,8 @@ class ListImportRequestForm(RequestForm):
         super().__init__(*args, **kwargs)
         self.check = None
         self._content = b""
-        # Case-insensitively: binary order puts "CORE Check-Up" before "Cognism", "Whitepaper" before "eBook".
-        self.fields["initial_source"].queryset = InitialSource.objects.filter(status=SourceStatus.ACTIVE).order_by(
-            Lower("name"), "name"
-        )
+        self.fields["initial_source"].queryset = _active_sources()
+        self.fields["initial_source"].widget.attrs.update(CSV_CHECK_ATTRS)
         del self.fields["confidential"]  # always confidential: the template says so instead of a checkbox
         self.order_fields(["title", "event_or_source", "initial_source", "consent_basis", "csv_file"])
 
@@ -238,17 +293,7 @@ class ListImportRequestForm(RequestForm):
 
     def clean_csv_file(self):
         upload = self.cleaned_data["csv_file"]
-        if upload.size > list_import.MAX_BYTES:
-            # Refused before reading it into memory.
-            raise forms.ValidationError(
-                f"The file is {upload.size / 1024 / 1024:.1f} MB; the limit is "
-                f"{list_import.MAX_BYTES // 1024 // 1024} MB. Split it into smaller files."
-            )
-        content = upload.read()
-        source = self.cleaned_data.get("initial_source")
-        self.check = list_import.check_list_import(
-            content, initial_sources=initial_source_statuses(), list_source=source.name if source else ""
-        )
+        content = _read_and_check(self, upload)
         if self.check.file_error:
             raise forms.ValidationError(self.check.file_error, code="file")
         if self.check.error_count:
@@ -263,11 +308,23 @@ class ListImportRequestForm(RequestForm):
     def description(self) -> str:
         text = super().description()
         check, upload = self.check, self.cleaned_data["csv_file"]
-        lines = [f"### The list\n\n`{upload.name}`: {check.row_count} rows, {check.encoding}, checked on upload."]
+        assert check is not None  # set by clean_csv_file, which a valid form has passed
+        lines = [
+            f"### The list\n\n`{upload.name}`: {check.row_count} rows, {check.encoding}, separated by "
+            f"{check.delimiter_name}, checked on upload."
+        ]
         tests = sum(1 for w in check.warnings if w.column == "Job Title")
         if tests:
             lines.append(f"{tests} test lead{'s' if tests != 1 else ''} (Job Title = Test) flagged.")
-        return f"{text}\n\n{' '.join(lines)}"
+        if check.normalised_count:
+            lines.append(f"{check.normalised_count} value{'s' if check.normalised_count != 1 else ''} normalised.")
+        if check.filled_count:
+            lines.append(f"{check.filled_count} empty Initial Source cell{'s' if check.filled_count != 1 else ''} "
+                         f"filled with {self.cleaned_data['initial_source'].name}.")  # fmt: skip
+        summary = "\n".join(
+            f"- {name}: {count} row{'s' if count != 1 else ''}" for name, count in check.sources_summary
+        )
+        return f"{text}\n\n{' '.join(lines)}\n\nRows per Initial Source:\n\n{summary}"
 
     def attachment(self) -> tuple[str, bytes] | None:
         return (self.cleaned_data["csv_file"].name, self._content)
@@ -288,6 +345,10 @@ class RequestKind:
     form_class: type[RequestForm]
     title: str
     when: str
+
+    @property
+    def always_confidential(self) -> bool:
+        return policy.request_type_always_confidential(self.request_type)
 
 
 REQUEST_KINDS = [
@@ -372,7 +433,9 @@ class TriageForm(forms.Form):
     assignee = forms.ModelChoiceField(
         queryset=get_user_model().objects.none(), required=False, empty_label="Unassigned"
     )
-    milestone = forms.ModelChoiceField(queryset=None, required=False, empty_label="No milestone")
+    milestone: "forms.ModelChoiceField[Milestone]" = forms.ModelChoiceField(
+        queryset=None, required=False, empty_label="No milestone"
+    )
     weight = forms.IntegerField(min_value=0, max_value=1000, required=False)
     business_owner = forms.ModelChoiceField(
         queryset=get_user_model().objects.none(), required=False, empty_label="The requester", label="Business owner"
@@ -399,11 +462,17 @@ class TriageForm(forms.Form):
         # Names as the board shows them; the current milestone marked, since 03 and 04 depend on it.
         self.fields["assignee"].label_from_instance = lambda user: user.get_full_name() or user.get_username()
         self.fields["milestone"].label_from_instance = lambda m: f"{m.title} (current)" if m.is_current else m.title
-        # The issue's own milestone stays choosable even once it has ended, so saving keeps it.
+        # The menu offers what takes issues (and the issue's own milestone, so saving keeps it); any milestone is a
+        # valid answer, and which ones take issues is the service's rule: its refusal is what the user reads.
         planning = milestones_open_for_planning()
         if issue.milestone_id:
-            planning = planning | type(issue.milestone).objects.filter(pk=issue.milestone_id)
-        self.fields["milestone"].queryset = planning.order_by("start_date")
+            planning = planning | Milestone.objects.filter(pk=issue.milestone_id)
+        field = self.fields["milestone"]
+        field.queryset = Milestone.objects.all()
+        field.widget.choices = [
+            ("", field.empty_label),
+            *((m.pk, field.label_from_instance(m)) for m in planning.order_by("start_date")),
+        ]
         self.fields["business_owner"].queryset = get_user_model().objects.filter(is_active=True).order_by("username")
         self.fields["labels"].queryset = labels_attachable()
 

@@ -6,6 +6,7 @@ Labeling page (who triages: the MktgOps groups) and DESIGN.md (confidential requ
 their assignee and MktgOps).
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 
@@ -171,10 +172,14 @@ def issue_sign_off_check(user, issue: Issue) -> str:
 # read it, so a move offered here is exactly a move `issue_move` accepts.
 
 # Guards that a person answers in the move itself: they make a move *need* something rather than refuse it.
-INPUT_GUARDS = {m.has_question_for_requester: "question", m.has_pending_reason: "reason", m.is_signed_off: "sign_off"}
+INPUT_GUARDS: dict[Callable[..., bool], str] = {
+    m.has_question_for_requester: "question",
+    m.has_pending_reason: "reason",
+    m.is_signed_off: "sign_off",
+}
 
 # What each state guard needs, phrased as what is missing and as what to do about it.
-GUARD_MESSAGES = {
+GUARD_MESSAGES: dict[Callable[..., bool], tuple[str, str]] = {
     m.has_assignee: ("it has no assignee", "assign someone"),
     m.in_future_milestone: ("it is not in a future milestone", "put it in a milestone after the current one"),
     m.in_current_milestone: ("it is not in the current milestone", "put it in the current milestone"),
@@ -325,6 +330,17 @@ def issue_move_expect(issue: Issue, expected_stage: str | None) -> None:
     """Raise `IssueMoveConflict` (409, code `stage_changed`) when someone moved the issue since the client read it."""
     if expected_stage is not None and issue.stage != expected_stage:
         raise IssueMoveConflict(f"#{issue.pk} was moved by someone else: it is now in {issue.stage_label}.")
+
+
+def issue_action_refusal(user, issue: Issue, action: str):
+    """Why `user` may not take the issue page's `action` ("sign-off", "close", ...): the specific refusal where
+    the policy has one (sign-off: `sign_off_not_owner`, wrong stage), else a plain `IssueForbidden`."""
+    if action == "sign-off":
+        try:
+            issue_sign_off_check(user, issue)
+        except (IssueForbidden, IssueMoveRefused) as exc:
+            return exc
+    return IssueForbidden("You can't do that on this issue: the page shows what you can do.")
 
 
 def user_assignable(user) -> bool:

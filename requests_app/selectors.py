@@ -1,11 +1,13 @@
 """Reads: what a user may see and do, and the query shapes pages and the API use."""
 
+import datetime
 import re
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from types import SimpleNamespace
-from typing import NamedTuple
+from typing import Any, NamedTuple, cast
 
-from django.db import connection
+from django.db import connection, models
 from django.db.models import (
     BooleanField,
     Case,
@@ -30,16 +32,16 @@ from django.utils.text import Truncator
 from accounts.roles import user_is_mktgops
 from labels.models import Label
 from milestones.models import Milestone
+from requests_app.cards import issue_card_badge, issues_annotate_for_cards
+from requests_app.metrics import done_q, issue_is_done
 from requests_app.models import Epic, Issue, IssueTransition, Stage
 from requests_app.policy import issues_visible_to
 
 
 def issues_with_card_data(issues: QuerySet[Issue]) -> QuerySet[Issue]:
     """The related rows a card or a list row shows, fetched in a constant number of queries, with what the
-    Sales Systems SLA badge needs (annotated in the same query)."""
-    from sales_systems.selectors import issues_with_sla
-
-    return issues_with_sla(
+    badges of apps above issues need (`requests_app.cards`: the Sales Systems SLA), annotated in the same query."""
+    return issues_annotate_for_cards(
         issues.select_related("requester", "assignee", "milestone").prefetch_related(
             Prefetch("labels", queryset=Label.objects.order_by("name"))
         )
@@ -100,7 +102,7 @@ def epic_progress(user, epic) -> dict:
         issues_visible_to(user).filter(epic=epic).values_list("stage").annotate(n=Count("pk")).values_list("stage", "n")
     )
     total = len(issues)
-    done = counts.get(Stage.COMPLETED, 0)
+    done = sum(1 for i in issues if issue_is_done(i))
     return {
         "issues": issues,
         "by_stage": [(stage, counts.get(stage.value, 0)) for stage in Stage],
@@ -108,7 +110,7 @@ def epic_progress(user, epic) -> dict:
         "done": done,
         "percent": round(100 * done / total) if total else 0,
         "weight": sum(i.weight or 0 for i in issues),
-        "weight_done": sum(i.weight or 0 for i in issues if i.stage == Stage.COMPLETED),
+        "weight_done": sum(i.weight or 0 for i in issues if issue_is_done(i)),
     }
 
 
@@ -148,7 +150,7 @@ def epic_list(user):
         epics_visible_to(user)
         .annotate(
             issue_count=Count("issues", filter=visible),
-            done_count=Count("issues", filter=visible & Q(issues__stage=Stage.COMPLETED)),
+            done_count=Count("issues", filter=visible & done_q("issues__")),
         )
         .order_by("-created_at")
     )
@@ -156,7 +158,7 @@ def epic_list(user):
 
 @dataclass(frozen=True)
 class TimelineEntry:
-    at: object  # datetime
+    at: datetime.datetime
     kind: str  # "transition", "event" or "comment"
     item: object
 
@@ -233,6 +235,11 @@ class BoardLane:
 class Board:
     lanes: list[BoardLane]
     totals: dict[str, int]
+
+
+def issue_sla(issue: Issue):
+    """The badge of a card or list row (`requests_app.cards`: the Sales Systems SLA), or None."""
+    return issue_card_badge(issue)
 
 
 def board_issues(user, filters: BoardFilters, *, current_milestone=None) -> QuerySet[Issue]:
@@ -344,11 +351,11 @@ class BoardCard:
     blocked_since: str = ""  # "Mon 3 Nov, 14:05", local time
     blocked_reason_short: str = ""  # at most 70 characters, "…" when cut
     priority: str | None = None
-    labels: list = None
+    labels: list = field(default_factory=list)
     sla: object = None
     detail_url: str = ""
     move_url: str = ""
-    move_targets: list = None
+    move_targets: list = field(default_factory=list)
     move_target_codes: str = ""
     move_needs: str = ""
     closed_at: object = None  # the board shows open issues only
@@ -377,9 +384,6 @@ CARD_VALUES = (
     "milestone_id",
     "milestone__start_date",
     "milestone__due_date",
-    "systems_request__fast_track",
-    "prio",
-    "requested_at",
     "blocked_reason",
     "blocked_at",
 )
@@ -393,10 +397,10 @@ def _person_name(first: str, last: str, username: str) -> str:
 def board_cards(issues: QuerySet[Issue], *, limit: int | None = None) -> list[BoardCard]:
     """The first `limit` (default all) cards of `issues` in board order (position, then id): one query for the
     rows (with the blocked reason and time and the SLA fields annotated), one for their labels. Raises nothing."""
-    from sales_systems.selectors import issues_with_sla, systems_sla
-
-    rows = issues_with_blocked_since(issues_with_sla(issues)).order_by("position", "pk").values(*CARD_VALUES)
-    rows = list(rows[:limit] if limit is not None else rows)
+    annotated = issues_annotate_for_cards(issues_with_blocked_since(issues))
+    contributed, related = _contributed_values(annotated)
+    query = annotated.order_by("position", "pk").values(*CARD_VALUES, *contributed)
+    rows = list(query[:limit] if limit is not None else query)
     labels_by_issue: dict[int, list[tuple[str, str]]] = {}
     if rows:
         through = Issue.labels.through.objects.filter(issue_id__in=[row["pk"] for row in rows])
@@ -405,7 +409,7 @@ def board_cards(issues: QuerySet[Issue], *, limit: int | None = None) -> list[Bo
         ):
             labels_by_issue.setdefault(issue_id, []).append((name, color))
     now = timezone.now()
-    milestones = {}
+    milestones: dict[int, Milestone] = {}
     cards = []
     for row in rows:
         milestone = None
@@ -418,11 +422,12 @@ def board_cards(issues: QuerySet[Issue], *, limit: int | None = None) -> list[Bo
         labels = labels_by_issue.get(row["pk"], [])
         priority = next((name.rpartition("::")[2] for name, _ in labels if _scope(name) == PRIORITY_SCOPE), None)
         blocked_at = row["blocked_at"] if row["stage"] == Stage.BLOCKED else None
-        sla_source = SimpleNamespace(
-            prio=row["prio"],
-            requested_at=row["requested_at"],
-            systems_request=SimpleNamespace(fast_track=row["systems_request__fast_track"] or ""),
-        )
+        badge_source = SimpleNamespace(**{name: row[name] for name in contributed if "__" not in name})
+        for rel, fields in related.items():
+            values = {field: row[f"{rel}__{field}"] for field in fields}
+            setattr(
+                badge_source, rel, SimpleNamespace(**values) if any(v is not None for v in values.values()) else None
+            )
         cards.append(
             BoardCard(
                 pk=row["pk"],
@@ -451,10 +456,23 @@ def board_cards(issues: QuerySet[Issue], *, limit: int | None = None) -> list[Bo
                     for name, color in labels
                     if _scope(name) != PRIORITY_SCOPE
                 ],
-                sla=systems_sla(sla_source),
+                sla=issue_card_badge(badge_source),
             )
         )
     return cards
+
+
+def _contributed_values(issues: QuerySet[Issue]) -> tuple[list[str], dict[str, list[str]]]:
+    """What the apps contributing card badges (`requests_app.cards`) added to `issues`, as `values()` names: their
+    annotations, and the fields of the relations they select (rebuilt as plain objects for their badge)."""
+    own = {"blocked_reason", "blocked_at"}
+    names = [name for name in issues.query.annotations if name not in own]
+    related: dict[str, list[str]] = {}
+    if isinstance(issues.query.select_related, dict):
+        for rel in issues.query.select_related:
+            model = cast("type[models.Model]", Issue._meta.get_field(rel).related_model)
+            related[rel] = [f.attname for f in model._meta.concrete_fields]
+    return [*names, *(f"{rel}__{field}" for rel, fields in related.items() for field in fields)], related
 
 
 def _scope(name: str) -> str:
@@ -480,7 +498,7 @@ def board_counts(user, filters: BoardFilters, *, current_milestone=None) -> dict
     issues = board_issues(user, filters, current_milestone=current_milestone).order_by()
     counts: dict[str, dict[str, int]] = {}
     if filters.lanes:
-        rows = issues.values("assignee_id", "stage").annotate(n=Count("pk"))
+        rows: Iterable[Mapping[str, Any]] = issues.values("assignee_id", "stage").annotate(n=Count("pk"))
         for row in rows:
             counts.setdefault(_lane_key(row["assignee_id"]), {})[row["stage"]] = row["n"]
     else:
@@ -496,7 +514,7 @@ def _first_pages(issues: QuerySet[Issue], filters: BoardFilters, counts: dict) -
     for lane, by_stage in counts.items():
         cell = issues
         if filters.lanes:
-            cell = cell.filter(assignee__isnull=True) if lane == UNASSIGNED_LANE else cell.filter(assignee_id=lane)
+            cell = cell.filter(assignee__isnull=True) if lane == UNASSIGNED_LANE else cell.filter(assignee_id=int(lane))
         for stage, count in by_stage.items():
             if count:
                 page = cell.filter(stage=stage).order_by("position", "pk").values("pk")[: board_page_size(filters)]
@@ -568,7 +586,9 @@ def board_column_page(
     """The next BOARD_PAGE_SIZE cards of one column after card `after_id` (keyset), and whether more follow."""
     issues = board_issues(user, filters, current_milestone=current_milestone).filter(stage=stage)
     if filters.lanes and lane != "all":
-        issues = issues.filter(assignee__isnull=True) if lane == UNASSIGNED_LANE else issues.filter(assignee_id=lane)
+        issues = (
+            issues.filter(assignee__isnull=True) if lane == UNASSIGNED_LANE else issues.filter(assignee_id=int(lane))
+        )
     if after_id is not None:
         # Only a card the user may see: paging after a hidden one must not reveal where it sits.
         after = issues_visible_to(user).filter(pk=after_id).values_list("position", flat=True).first()
@@ -605,3 +625,10 @@ def initial_source_statuses() -> dict[str, str]:
     from labels.models import InitialSource
 
     return dict(InitialSource.objects.values_list("name", "status"))
+
+
+def issues_unfinished_in(milestone):
+    """The issues of `milestone` that are not done (`metrics.done_q`): what its rollover moves."""
+    from requests_app.metrics import done_q
+
+    return Issue.objects.filter(milestone=milestone).exclude(done_q())

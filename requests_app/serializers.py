@@ -1,3 +1,5 @@
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from rest_framework import serializers
@@ -6,14 +8,19 @@ from labels.models import Label
 from milestones.models import Milestone
 from requests_app.models import Attachment, Issue, RequestType, Stage
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User  # settings.AUTH_USER_MODEL
+
 
 class IssueSerializer(serializers.ModelSerializer):
     stage = serializers.CharField(read_only=True)
     stage_label = serializers.CharField(read_only=True)
     labels = serializers.SerializerMethodField()
-    assignee = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    requester = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    milestone = serializers.PrimaryKeyRelatedField(read_only=True)
+    assignee: "serializers.SlugRelatedField[User]" = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    requester: "serializers.SlugRelatedField[User]" = serializers.SlugRelatedField(
+        slug_field="username", read_only=True
+    )
+    milestone: "serializers.PrimaryKeyRelatedField[Milestone]" = serializers.PrimaryKeyRelatedField(read_only=True)
     web_url = serializers.CharField(read_only=True)
     is_open = serializers.BooleanField(read_only=True)
 
@@ -84,6 +91,8 @@ class IssueMoveSerializer(serializers.Serializer):
     position = serializers.IntegerField(min_value=0, max_value=2**31 - 1, required=False, allow_null=True)
     reason = serializers.CharField(required=False, allow_blank=True, default="")
     expected_stage = serializers.ChoiceField(choices=Stage.values, required=False)
+    # 05 -> 06: record the business owner's sign-off with the move (the owner, or a manager on their behalf).
+    sign_off = serializers.BooleanField(required=False, default=False)
 
 
 class IssueMoveResultSerializer(serializers.Serializer):
@@ -96,22 +105,6 @@ class IssueMoveResultSerializer(serializers.Serializer):
     assignee = serializers.CharField(source="assignee.username", default=None)
     milestone = serializers.IntegerField(source="milestone_id", allow_null=True)
     updated_at = serializers.DateTimeField()
-
-
-class LabelSerializer(serializers.ModelSerializer):
-    scope = serializers.CharField(read_only=True)
-
-    class Meta:
-        model = Label
-        fields = ["id", "name", "scope", "description", "color", "kind"]
-
-
-class MilestoneSerializer(serializers.ModelSerializer):
-    state = serializers.CharField(read_only=True)
-
-    class Meta:
-        model = Milestone
-        fields = ["id", "title", "start_date", "due_date", "state", "handbook_mr_url", "handbook_mr_merged"]
 
 
 class AttachmentSerializer(serializers.ModelSerializer):

@@ -1,5 +1,7 @@
 """Writes: every change to an issue goes through one of these functions."""
 
+from typing import cast
+
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Q, Subquery, Value
@@ -11,7 +13,6 @@ from accounts.roles import user_is_manager, user_is_mktgops
 from labels.models import Label
 from labels.services import labels_check, labels_validate
 from milestones.selectors import milestone_current, milestone_planning_refusal
-from milestones.services import milestone_membership_change
 from requests_app import events, policy
 from requests_app import models as m
 from requests_app.errors import (
@@ -24,7 +25,16 @@ from requests_app.errors import (
     IssueMoveRefused,
     IssueNotFound,
 )
-from requests_app.models import Comment, Issue, IssueTransition, RequestType, Stage
+from requests_app.models import (
+    Comment,
+    Issue,
+    IssueTransition,
+    MembershipEntered,
+    MembershipLeft,
+    MilestoneMembership,
+    RequestType,
+    Stage,
+)
 from requests_app.policy import EPIC_WEIGHT, issue_closed_in_previous_milestone, issues_visible_to
 from requests_app.selectors import issue_column
 
@@ -166,13 +176,13 @@ def issue_move(
     return issue
 
 
-def _reassign(issue: Issue, assignee_id: int | None, by) -> None:
+def _reassign(issue: Issue, assignee_id: object, by) -> None:
     """Set `issue.assignee` (unsaved) to user `assignee_id` or nobody, as policy allows; raises its refusals."""
     if not policy.issue_can_reassign(by, issue):
         raise IssueForbidden(
             f"Only MktgOps team members can reassign #{issue.pk}.", code=IssueErrorCode.REASSIGN_FORBIDDEN
         )
-    new = None if assignee_id is None else User.objects.filter(pk=assignee_id).first()
+    new = None if assignee_id is None else User.objects.filter(pk=cast(int, assignee_id)).first()
     if assignee_id is not None and not policy.user_assignable(new):
         who = new.get_username() if new else f"user {assignee_id}"
         raise IssueError(
@@ -275,7 +285,7 @@ def issue_place(
 
 
 # Category labels each request type carries from the start.
-REQUEST_TYPE_LABELS = {
+REQUEST_TYPE_LABELS: dict[str, list[str]] = {
     RequestType.BUG: ["MktgOps - bug"],
     RequestType.LIST_IMPORT: ["MktgOps - List Import"],
     RequestType.PROCESS_CHANGE: [],
@@ -592,3 +602,58 @@ def labels_set(*, issue: Issue, labels: list, by) -> None:
     wanted = {lbl.pk for lbl in labels}
     labels_detach(issue=issue, labels=[lbl for lbl in issue.labels.all() if lbl.pk not in wanted], by=by)
     labels_attach(issue=issue, labels=labels, by=by)
+
+
+# --- Milestone membership and the rollover's issue side ---------------------------------------------------
+# Each stay of an issue in a milestone is a MilestoneMembership row (the reports read them); the rollover
+# (rollover app, above) asks `issues_roll_over` to move the issues, comment on each and log it.
+
+ROLL_BATCH_SIZE = 1000
+
+
+def milestone_membership_change(*, issue_id: int, old_id: int | None, new_id: int | None) -> None:
+    """Record an issue leaving `old_id` (removed) and entering `new_id` (planned, or added late)."""
+    now = timezone.now()
+    if old_id is not None:
+        MilestoneMembership.objects.filter(issue_id=issue_id, milestone_id=old_id, left_at__isnull=True).update(
+            left_at=now, left_how=MembershipLeft.REMOVED
+        )
+    if new_id is not None:
+        MilestoneMembership.objects.create(issue_id=issue_id, milestone_id=new_id, entered_at=now)
+
+
+def _memberships_roll(*, ids: list[int], milestone, target, now) -> None:
+    """The rollover's half of the membership history: out of `milestone`, into `target`, in bulk."""
+    for start in range(0, len(ids), ROLL_BATCH_SIZE):
+        MilestoneMembership.objects.filter(
+            issue_id__in=ids[start : start + ROLL_BATCH_SIZE], milestone=milestone, left_at__isnull=True
+        ).update(left_at=now, left_how=MembershipLeft.ROLLED_OUT)
+    MilestoneMembership.objects.bulk_create(
+        [
+            MilestoneMembership(issue_id=pk, milestone=target, entered_at=now, entered_how=MembershipEntered.ROLLED_IN)
+            for pk in ids
+        ],
+        batch_size=ROLL_BATCH_SIZE,
+    )
+
+
+def issues_roll_over(*, rows: list[dict], milestone, target, by, now, comment_body) -> None:
+    """Move the issues of `rows` (dicts with "pk", read by the caller under lock) from `milestone` to `target`, in
+    bulk: their milestone and rollover reason, their membership history, a system comment each
+    (`comment_body(row) -> str`) and a milestone-changed event each. Queries do not grow with the number of rows
+    (beyond batches of ROLL_BATCH_SIZE)."""
+    ids = [row["pk"] for row in rows]
+    for start in range(0, len(ids), ROLL_BATCH_SIZE):
+        # The milestone changes, the stage does not: this is not a stage move, so no FSM transition.
+        Issue.objects.filter(pk__in=ids[start : start + ROLL_BATCH_SIZE], milestone=milestone).update(
+            milestone=target, rollover_reason="", rollover_reason_by=None, updated_at=now
+        )
+    _memberships_roll(ids=ids, milestone=milestone, target=target, now=now)
+    Comment.objects.bulk_create(
+        [
+            Comment(issue_id=row["pk"], author=by, is_system=True, created_at=now, body=comment_body(row))
+            for row in rows
+        ],
+        batch_size=ROLL_BATCH_SIZE,
+    )
+    events.issues_rolled_over([(pk, milestone, target) for pk in ids], by=by, at=now)

@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from labels.models import Label
 from labels.services import PRIO_ORDER, PRIO_SCOPE, SYSTEMS_REQUEST
+from milestones.calendar import WorkingCalendar, working_calendar
 from requests_app.models import EventKind, Issue, IssueEvent
 from requests_app.policy import issue_can_see
 from sales_systems.sla import Sla, sla_for
@@ -42,8 +43,9 @@ def systems_queue(step: str | None = None) -> QuerySet[Issue]:
     return issues
 
 
-def systems_sla(issue: Issue, now=None) -> Sla | None:
-    """The SLA badge for an issue annotated by `systems_queue` or `issues_with_sla`."""
+def systems_sla(issue: Issue, now=None, calendar: WorkingCalendar | None = None) -> Sla | None:
+    """The SLA badge for an issue annotated by `systems_queue` or `issues_with_sla`, due in working days of
+    `calendar` (the request's working calendar by default: read once per request)."""
     if not hasattr(issue, "prio"):
         return None  # not read with the SLA annotations: don't look the request up row by row
     fast_track = getattr(getattr(issue, "systems_request", None), "fast_track", "")
@@ -54,6 +56,7 @@ def systems_sla(issue: Issue, now=None) -> Sla | None:
         requested and timezone.localtime(requested),
         now or timezone.localtime(),
         actioned=prio == PRIO_ORDER[2],
+        calendar=calendar,
     )
 
 
@@ -65,11 +68,12 @@ def issues_with_sla(issues: QuerySet[Issue]) -> QuerySet[Issue]:
 def queue_rows(user, issues) -> list[dict]:
     """Rows for the queue page: confidential titles are masked for those who may not see them."""
     now = timezone.localtime()
+    calendar = working_calendar()
     return [
         {
             "issue": issue,
             "visible": issue_can_see(user, issue),
-            "sla": systems_sla(issue, now),
+            "sla": systems_sla(issue, now, calendar),
             "next_step": _next_step(issue.prio),
         }
         for issue in issues

@@ -1,28 +1,23 @@
-"""Fast-track SLAs, counted in business hours: weekends do not count (Sales Systems works weekdays)."""
+"""Fast-track SLAs, counted in working days of the working calendar (milestones.calendar): weekends, public
+holidays of WORKING_CALENDAR and company days off do not count."""
 
 import datetime
 from dataclasses import dataclass
 
+from milestones.calendar import WorkingCalendar, working_calendar
 from sales_systems.models import FastTrack
 
 # 72 hours and 1 week of Sales Systems' time: three and five working days.
-SLA_BUSINESS_DAYS = {FastTrack.PERMISSION_SET: 3, FastTrack.NEW_FIELD: 5}
+SLA_BUSINESS_DAYS: dict[str, int] = {FastTrack.PERMISSION_SET: 3, FastTrack.NEW_FIELD: 5}
 DUE_SOON = datetime.timedelta(hours=24)
 
 
-def add_business_days(start: datetime.datetime, days: int) -> datetime.datetime:
-    """`start` plus `days` working days; a start on a weekend counts from the next Monday 00:00."""
-    moment = start
-    if moment.weekday() >= 5:
-        moment = (moment + datetime.timedelta(days=7 - moment.weekday())).replace(
-            hour=0, minute=0, second=0, microsecond=0
-        )
-    remaining = days
-    while remaining:
-        moment += datetime.timedelta(days=1)
-        if moment.weekday() < 5:
-            remaining -= 1
-    return moment
+def add_business_days(
+    start: datetime.datetime, days: int, calendar: WorkingCalendar | None = None
+) -> datetime.datetime:
+    """`start` plus `days` working days of the working calendar; a start on a day off counts from 00:00 of the
+    next working day (see WorkingCalendar.add_working_days)."""
+    return (calendar or working_calendar()).add_working_days(start, days)
 
 
 @dataclass(frozen=True)
@@ -43,17 +38,24 @@ class Sla:
 
     @property
     def title(self) -> str:
-        return f"Sales Systems fast-track SLA: due {self.due:%a %d %b %H:%M}"
+        return f"Sales Systems fast-track SLA: due {self.due:%a %d %b %H:%M} (working days)"
 
 
 def sla_for(
-    fast_track: str, requested_at: datetime.datetime | None, now: datetime.datetime, actioned: bool = False
+    fast_track: str,
+    requested_at: datetime.datetime | None,
+    now: datetime.datetime,
+    actioned: bool = False,
+    calendar: WorkingCalendar | None = None,
 ) -> Sla | None:
-    """The SLA of a fast-track request; None when none applies (not fast track, not requested, actioned)."""
+    """The SLA of a fast-track request; None when none applies (not fast track, not requested, actioned).
+
+    `calendar` defaults to the request's working calendar; due exactly at `now` is "due", not breached.
+    """
     days = SLA_BUSINESS_DAYS.get(fast_track)
     if days is None or requested_at is None or actioned:
         return None
-    due = add_business_days(requested_at, days)
+    due = add_business_days(requested_at, days, calendar)
     if now > due:
         state = "breached"
     elif due - now <= DUE_SOON:

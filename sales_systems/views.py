@@ -8,6 +8,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.roles import user_is_mktgops
 from labels.services import PRIO_ORDER
+from milestones.calendar import working_calendar
 from mktgops_portal.errors import PortalError
 from requests_app.selectors import issue_get_visible
 from sales_systems import selectors, services
@@ -30,6 +31,7 @@ def queue(request):
             "fast_tracks": FastTrack.choices,
             "prio_order": PRIO_ORDER,
             "can_work": user_is_mktgops(request.user),
+            "working_calendar_places": working_calendar().places_label,
         },
     )
 

@@ -9,6 +9,7 @@ import logging
 import threading
 import time
 from dataclasses import dataclass
+from typing import Any
 from urllib.error import URLError
 
 from django.conf import settings
@@ -107,7 +108,7 @@ def slack_post(*, channel: str, text: str, blocks: list[dict] | None = None, thr
     if not slack_is_live():
         return _outbox_post(channel=channel, text=text, blocks=blocks or [], thread_ts=thread_ts)
     _pace(channel)
-    kwargs = {"channel": channel, "text": text, "unfurl_links": False}
+    kwargs: dict[str, Any] = {"channel": channel, "text": text, "unfurl_links": False}
     if blocks:
         kwargs["blocks"] = blocks
     if thread_ts:
@@ -134,7 +135,7 @@ def _classify(exc: SlackApiError) -> SlackError:
         if isinstance(raw, list):
             raw = raw[0] if raw else None
         try:
-            retry_after = max(float(raw), 0.0)
+            retry_after = max(float(raw), 0.0) if raw is not None else 1.0
         except (TypeError, ValueError):
             retry_after = 1.0
         return SlackRateLimited(f"Slack rate limit (429): retry after {retry_after:g}s.", retry_after=retry_after)

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from accounts.roles import MANAGERS_GROUP, MKTGOPS_GROUP
 from labels.models import Label
-from milestones.models import Milestone
+from milestones.models import Milestone, state_by_dates
 from requests_app.models import Comment, Issue, RequestType
 
 
@@ -48,6 +48,12 @@ class MilestoneFactory(factory.django.DjangoModelFactory):
     start_date = factory.Sequence(lambda n: datetime.date(2030, 1, 7) + datetime.timedelta(days=14 * n))
     due_date = factory.LazyAttribute(lambda m: m.start_date + datetime.timedelta(days=13))
     title = factory.LazyAttribute(lambda m: f"MktgOps {m.start_date:%Y-%m-%d}")
+    closed_at = None
+    # Where the calendar puts it today, as the cadence service creates them; closed when `closed_at` is given, as
+    # the lifecycle migration reads it (a rolled-over one: `rolled_over_milestone`).
+    state = factory.LazyAttribute(
+        lambda m: "closed" if m.closed_at else state_by_dates(m.start_date, m.due_date, timezone.localdate())
+    )
 
 
 def current_milestone(**kwargs):
@@ -71,6 +77,20 @@ def past_milestone(**kwargs):
     )
 
 
+def rolled_over_milestone(ended_days_ago: int = 4, **kwargs):
+    """An ended milestone whose rollover has finished: the one state a milestone can be closed from."""
+    from milestones.models import MilestoneState, Rollover, RolloverStatus
+
+    due = timezone.localdate() - datetime.timedelta(days=ended_days_ago)
+    milestone = MilestoneFactory(
+        start_date=due - datetime.timedelta(days=13), due_date=due, state=MilestoneState.ROLLED_OVER, **kwargs
+    )
+    Rollover.objects.create(
+        milestone=milestone, to_milestone=MilestoneFactory(), status=RolloverStatus.DONE, moved_at=timezone.now()
+    )
+    return milestone
+
+
 class LabelFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Label
@@ -80,7 +100,7 @@ class LabelFactory(factory.django.DjangoModelFactory):
     color = "#1f75cb"
 
 
-class IssueFactory(factory.django.DjangoModelFactory):
+class IssueFactory(factory.django.DjangoModelFactory[Issue]):
     class Meta:
         model = Issue
 

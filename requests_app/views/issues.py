@@ -217,13 +217,10 @@ def issue_action(request, pk, action):
         except PortalError as exc:
             return _render_detail(request, issue, error=exc.message, error_action=action, status=exc.status)
     if not getattr(perms, spec.permission):
-        return _render_detail(
-            request,
-            issue,
-            status=403,
-            error_action=action,
-            error="You can't do that on this issue: the page shows what you can do.",
-        )
+        refusal = policy.issue_action_refusal(request.user, issue, action)
+        response = _render_detail(request, issue, status=refusal.status, error_action=action, error=refusal.message)
+        response["X-Error-Code"] = refusal.code
+        return response
     form = _bind(request, issue, perms, action)
     bound = {spec.form_name: form} if spec.form_name else {}
     if not form.is_valid():

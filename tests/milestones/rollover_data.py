@@ -25,10 +25,11 @@ def ended_milestone_with_every_stage() -> EndedMilestone:
     manager = f.manager(username="maya")
     ended = f.past_milestone()
     current = f.current_milestone()
-    moving, staying = [], []
+    moving: list[Issue] = []
+    staying: list[Issue] = []
     for number, stage in enumerate(Stage.values):
         assignee = [ivy, max_, None][number % 3]
-        issue = f.IssueFactory(
+        issue = f.IssueFactory.create(
             milestone=ended,
             stage=stage,
             assignee=assignee,
@@ -38,10 +39,10 @@ def ended_milestone_with_every_stage() -> EndedMilestone:
             rollover_reason_by=ivy if number % 2 == 0 else None,
         )
         (staying if stage == Stage.COMPLETED else moving).append(issue)
-    closed = f.IssueFactory(milestone=ended, stage=Stage.IN_PROGRESS, assignee=ivy, title="Closed early")
+    closed = f.IssueFactory.create(milestone=ended, stage=Stage.IN_PROGRESS, assignee=ivy, title="Closed early")
     Issue.objects.filter(pk=closed.pk).update(closed_at=timezone.now(), closed_in_milestone=ended)
     staying.append(closed)
-    secret = f.IssueFactory(
+    secret = f.IssueFactory.create(
         milestone=ended,
         stage=Stage.IN_PROGRESS,
         assignee=max_,

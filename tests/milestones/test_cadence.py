@@ -1,11 +1,8 @@
 import datetime
 
-import pytest
-
 from milestones.models import Milestone
 from milestones.selectors import cadence_period, milestone_current
-from milestones.services import MilestoneError, milestone_close, milestone_record_handbook_mr, milestones_ensure_ahead
-from tests import factories as f
+from milestones.services import milestones_ensure_ahead
 
 
 def test_cadence_period_is_two_weeks_starting_on_the_weekday(settings):
@@ -33,16 +30,3 @@ def test_exactly_one_milestone_is_current_on_a_day(db):
     for offset in range((created[-1].due_date - created[0].start_date).days + 1):
         day = created[0].start_date + datetime.timedelta(days=offset)
         assert Milestone.objects.filter(start_date__lte=day, due_date__gte=day).count() == 1
-
-
-def test_milestone_cannot_close_until_its_handbook_mr_is_merged(db):
-    milestone = f.past_milestone()
-    with pytest.raises(MilestoneError, match="handbook merge request URL"):
-        milestone_close(milestone=milestone)
-    milestone_record_handbook_mr(milestone=milestone, url="https://gitlab.com/x/-/merge_requests/1", merged=False)
-    with pytest.raises(MilestoneError, match="until its handbook merge request is merged"):
-        milestone_close(milestone=milestone)
-    milestone.refresh_from_db()
-    assert milestone.closed_at is None
-    milestone_record_handbook_mr(milestone=milestone, url="https://gitlab.com/x/-/merge_requests/1", merged=True)
-    assert milestone_close(milestone=milestone).state == "closed"

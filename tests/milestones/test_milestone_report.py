@@ -7,11 +7,11 @@ import io
 import pytest
 from django.utils import timezone
 
-from milestones.models import MilestoneMembership
-from milestones.selectors import milestone_chart, milestone_report
-from milestones.services import milestone_rollover
-from requests_app.models import Issue
+from milestones.models import Milestone
+from requests_app.models import Issue, MilestoneMembership
 from requests_app.services import issue_close, issue_move, issue_update
+from rollover.selectors import milestone_chart, milestone_report
+from rollover.services import milestone_rollover
 from tests import factories as f
 
 
@@ -217,3 +217,15 @@ def test_report_of_a_milestone_not_rolled_over_shows_no_carry_over_rate(db, clie
     assert "carry-over rate (after the rollover)" in page
     assert "0%" not in page
     assert page.count('<td class="num">—</td>') == 1  # the one person's row
+
+
+def test_the_report_and_the_chart_give_one_carry_over_rate(sprint, manager_user):
+    """One definition (requests_app.metrics.carry_over_rate) for the page, the table and the chart."""
+    from requests_app.metrics import carry_over_rate
+
+    milestone = Milestone.objects.get(pk=sprint["milestone"].pk)  # as a page reads it, after the rollover
+    report = milestone_report(manager_user, milestone)
+    point = next(p for p in milestone_chart() if p.milestone == milestone)
+    expected = carry_over_rate(rolled_over=report.totals.rolled_over, committed=report.totals.committed)
+    assert report.totals.carry_over_rate_once(report.rolled) == point.carry_over_rate == expected
+    assert point.committed == report.totals.committed

@@ -6,14 +6,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from milestones.models import Milestone, Rollover, RolloverEntry, RolloverStatus
-from milestones.services import (
-    MilestoneError,
-    milestone_rollover,
-    rollover_get_or_create,
-    rollover_move_issues,
-)
+from milestones.models import Milestone
+from milestones.services import MilestoneError
 from requests_app.models import Comment, EventKind, Issue, IssueEvent, Stage
+from rollover.models import Rollover, RolloverEntry, RolloverStatus
+from rollover.services import milestone_rollover, rollover_get_or_create, rollover_move_issues
 from slack_messages.models import SlackOutboxMessage
 from tests import factories as f
 from tests.milestones.rollover_data import ended_milestone_with_every_stage
@@ -158,7 +155,7 @@ def test_a_failure_while_moving_rolls_the_whole_move_back(ended):
 
 
 def test_a_run_interrupted_after_the_parent_resumes_with_the_replies_only(ended):
-    from milestones import services
+    from rollover import services
 
     real_post = services.slack_post
     calls = []
@@ -258,7 +255,7 @@ def test_moving_thousands_of_issues_is_batched_not_queries_per_issue(db):
 
 
 def test_a_confidential_issues_reason_stays_out_of_slack(db):
-    from milestones.rollover_thread import MovedIssue, issue_line
+    from rollover.thread import MovedIssue, issue_line
 
     moved = MovedIssue(
         issue_id=7, title="Import for jane@example.com", confidential=True, stage_short="04: In Progress",

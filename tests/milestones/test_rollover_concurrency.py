@@ -5,9 +5,10 @@ import threading
 import pytest
 from django.db import connection
 
-from milestones.models import Milestone, Rollover, RolloverEntry, RolloverStatus
-from milestones.services import milestone_rollover
+from milestones.models import Milestone
 from requests_app.models import Comment, IssueEvent
+from rollover.models import Rollover, RolloverEntry, RolloverStatus
+from rollover.services import milestone_rollover
 from tests.milestones.rollover_data import ended_milestone_with_every_stage
 
 
@@ -54,7 +55,7 @@ def test_workers_running_the_rollover_at_once_post_one_thread_and_move_each_issu
 
 @pytest.mark.django_db(transaction=True)
 def test_workers_resuming_at_once_after_the_parent_post_each_reply_once(requires_postgres, slack_api):
-    from milestones.services import rollover_get_or_create, rollover_move_issues, rollover_post_parent
+    from rollover.services import rollover_get_or_create, rollover_move_issues, rollover_post_parent
 
     data = ended_milestone_with_every_stage()
     rollover = rollover_move_issues(rollover=rollover_get_or_create(milestone=data.milestone))

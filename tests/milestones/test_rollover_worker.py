@@ -8,10 +8,10 @@ from celery.contrib.testing.worker import start_worker
 from celery.signals import task_postrun
 from django.db import connections
 
-from milestones.models import Rollover, RolloverStatus
-from milestones.tasks import milestone_rollover_task
 from mktgops_portal.celery import app
 from requests_app.models import Comment
+from rollover.models import Rollover, RolloverStatus
+from rollover.tasks import milestone_rollover_task
 from tests.milestones.rollover_data import ended_milestone_with_every_stage
 from tests.slack_messages.slack_web_api import rate_limited
 
@@ -67,7 +67,7 @@ def test_the_rollover_task_runs_on_a_real_worker_and_retries_a_429_through_the_b
 
 @pytest.mark.django_db(transaction=True)
 def test_the_daily_beat_task_queues_the_rollover_of_each_ended_milestone_once(redis_worker):
-    from milestones.tasks import milestones_rollover_due_task
+    from rollover.tasks import milestones_rollover_due_task
 
     data = ended_milestone_with_every_stage()
     assert milestones_rollover_due_task.delay().get(timeout=30) == [data.milestone.pk]

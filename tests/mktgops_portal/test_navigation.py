@@ -30,7 +30,9 @@ STAFF = ["/slack/outbox/", "/admin/"]
 def _menu(client, user) -> list[str]:
     client.force_login(user)
     page = client.get("/issues/").content.decode()
-    nav = re.search(r'<nav class="nav" id="main-nav".*?</nav>', page, re.S).group(0)
+    found = re.search(r'<nav class="nav" id="main-nav".*?</nav>', page, re.S)
+    assert found is not None, "the page has no main navigation"
+    nav = found.group(0)
     return re.findall(r'<a href="([^"]+)"', nav)
 
 

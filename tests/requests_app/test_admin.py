@@ -194,8 +194,8 @@ def test_admin_move_needs_staff(client, ic_user, one_of_each):
 
 
 def test_close_milestone_action_closes_a_merged_one_and_reports_refusals(admin_client):
-    merged = factories.past_milestone(handbook_mr_url="https://gitlab.com/mr/1", handbook_mr_merged=True)
-    unmerged = factories.current_milestone(handbook_mr_url="https://gitlab.com/mr/2")
+    merged = factories.rolled_over_milestone(handbook_mr_url="https://gitlab.com/mr/1", handbook_mr_merged=True)
+    unmerged = factories.rolled_over_milestone(ended_days_ago=18, handbook_mr_url="https://gitlab.com/mr/2")
     response = admin_client.post(
         _admin_url(Milestone, "changelist"),
         {"action": "close_milestones", ACTION_CHECKBOX_NAME: [merged.pk, unmerged.pk]},
@@ -203,8 +203,8 @@ def test_close_milestone_action_closes_a_merged_one_and_reports_refusals(admin_c
     )
     messages = [(m.level_tag, str(m)) for m in response.context["messages"]]
     assert ("success", "Closed 1 milestone.") in messages
-    assert ("error", f"{unmerged.title} cannot be closed until its handbook merge request is merged; mark the merge "
-            "request as merged first.") in messages  # fmt: skip
+    assert ("error", f"{unmerged.title} cannot be closed: it cannot be closed until its handbook merge request is "
+            "merged; mark the merge request as merged first.") in messages  # fmt: skip
     merged.refresh_from_db()
     unmerged.refresh_from_db()
     assert merged.closed_at is not None

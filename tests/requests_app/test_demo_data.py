@@ -10,7 +10,7 @@ from accounts.roles import user_is_manager, user_is_mktgops
 from labels.models import Label
 from milestones.models import Milestone, MilestoneState
 from milestones.selectors import cadence_period, milestone_current
-from requests_app.demo import DEMO_USERS, demo_data_load
+from mktgops_portal.demo import DEMO_USERS, demo_data_load
 from requests_app.models import Comment, Issue, IssueTransition, RequestType, Stage
 
 pytestmark = pytest.mark.django_db
@@ -63,7 +63,7 @@ def test_demo_milestones_surround_today_on_the_cadence_with_an_ended_one_not_yet
 
 
 def test_demo_history_has_rollovers_and_chronic_issues(demo):
-    from milestones.selectors import milestone_report
+    from rollover.selectors import milestone_report
 
     manager = User.objects.get(username="dana")
     last_closed = Milestone.objects.filter(closed_at__isnull=False).order_by("-start_date").first()

@@ -123,3 +123,22 @@ def test_a_public_issue_in_a_confidential_epic_does_not_show_the_epic_to_others(
     assert "Acquire Initech" in client.get(f"/issues/{public.pk}/").content.decode()
     client.force_login(requester_user)  # the promoted issue's requester sees the epic from its own issue
     assert "Acquire Initech" in client.get(f"/issues/{promoted.pk}/").content.decode()
+
+
+def test_an_epic_counts_closed_issues_as_done_like_every_report(db, ic_user):
+    """Done is 08 or closed everywhere (requests_app.metrics)."""
+    from requests_app.metrics import issue_is_done
+    from requests_app.selectors import epic_list, epic_progress
+    from requests_app.services import issue_close
+
+    epic = f.IssueFactory(weight=21)
+    from requests_app.services import issue_promote_to_epic
+
+    epic = issue_promote_to_epic(issue=epic, by=ic_user)
+    closed = f.IssueFactory(epic=epic)
+    issue_close(issue=closed, by=ic_user)
+    f.IssueFactory(epic=epic, stage="08")
+    f.IssueFactory(epic=epic, stage="04")
+    progress = epic_progress(ic_user, epic)
+    assert progress["done"] == sum(issue_is_done(i) for i in progress["issues"]) == 2
+    assert epic_list(ic_user).get(pk=epic.pk).done_count == 2

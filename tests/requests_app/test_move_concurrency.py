@@ -11,7 +11,7 @@ from requests_app.services import issue_move
 from tests import factories
 
 
-def _race(targets, issue_pk, by, *, expected_stage):
+def _race(targets, issue_pk, by, *, expected_stage) -> dict[str, object]:
     """Run one issue_move per target at once, each thread on its own database connection."""
     barrier = threading.Barrier(len(targets))
     results: dict[str, object] = {}

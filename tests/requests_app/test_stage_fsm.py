@@ -40,7 +40,7 @@ def issue_ready_for(frm: str, to: str, ic) -> Issue:
         milestone = f.current_milestone()
     else:
         milestone = None
-    return f.IssueFactory(
+    return f.IssueFactory.create(
         stage=frm,
         assignee=ic,
         milestone=milestone,

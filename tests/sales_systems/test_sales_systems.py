@@ -79,26 +79,33 @@ def test_requesters_cannot_advance(systems_issue, requester_user):
 FRIDAY_10 = datetime.datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
 
 
-def test_permission_set_sla_skips_the_weekend():
+def test_permission_set_sla_skips_the_weekend(db):
     assert add_business_days(FRIDAY_10, 3) == datetime.datetime(2026, 11, 25, 10, 0, tzinfo=UTC)  # Wednesday
 
 
-def test_new_field_sla_is_a_working_week():
+def test_new_field_sla_is_a_working_week(db, settings):
+    settings.WORKING_CALENDAR = []  # weekends only: the US calendar's Thanksgiving (Thu 26 Nov) is tested below
     assert add_business_days(FRIDAY_10, 5) == datetime.datetime(2026, 11, 27, 10, 0, tzinfo=UTC)  # next Friday
 
 
-def test_request_on_a_saturday_counts_from_monday():
+def test_new_field_sla_skips_thanksgiving_in_the_us_calendar(db, settings):
+    settings.WORKING_CALENDAR = ["US"]
+    assert add_business_days(FRIDAY_10, 5) == datetime.datetime(2026, 11, 30, 10, 0, tzinfo=UTC)  # Monday
+
+
+def test_request_on_a_saturday_counts_from_monday(db, settings):
+    settings.WORKING_CALENDAR = []
     saturday = datetime.datetime(2026, 11, 21, 15, 0, tzinfo=UTC)
     assert add_business_days(saturday, 3) == datetime.datetime(2026, 11, 26, 0, 0, tzinfo=UTC)
 
 
-def test_sla_exact_boundary_is_not_breached():
+def test_sla_exact_boundary_is_not_breached(db):
     due = datetime.datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
     assert sla_for(FastTrack.PERMISSION_SET, FRIDAY_10, due).state == "due"
     assert sla_for(FastTrack.PERMISSION_SET, FRIDAY_10, due + datetime.timedelta(microseconds=1)).state == "breached"
 
 
-def test_sla_states():
+def test_sla_states(db):
     monday = datetime.datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
     assert sla_for(FastTrack.PERMISSION_SET, FRIDAY_10, monday).state == "ok"
     assert sla_for(FastTrack.PERMISSION_SET, FRIDAY_10, monday + datetime.timedelta(days=1, hours=1)).state == "due"
@@ -176,7 +183,7 @@ def test_queue_runs_constant_queries(client, prio_labels, ic_user, django_assert
         make_request(prio_labels, ic_user, title=f"Request {i}", fast=FastTrack.NEW_FIELD, confidential=i % 2 == 0)
     client.force_login(ic_user)
     client.get("/sales-systems/")  # warm the session (and cache the user's roles)
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(4):  # + the working calendar's company days, once per request
         response = client.get("/sales-systems/")
     assert response.content.decode().count("SLA") >= count
 

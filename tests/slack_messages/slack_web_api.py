@@ -136,7 +136,7 @@ class SlackWebAPI:
 
     channel_id = "C0ROLLOVER1"
 
-    def __init__(self):
+    def __init__(self) -> None:
         slack_spec()  # load (or fail on) the description here, not in the server's thread
         self.received: list[Received] = []
         self.problems: list[str] = []
@@ -203,6 +203,7 @@ class SlackWebAPI:
                     self.problems.extend(request_problems(headers, params))
                 except Exception as exc:  # noqa: BLE001 — a broken check must show, not hang the client
                     self.problems.append(f"request check failed: {exc!r}")
+            body: dict | str  # as Scripted.body
             if scripted is None:
                 ts = self._next_ts()
                 message = {"type": "message", "text": params.get("text", ""), "ts": ts}

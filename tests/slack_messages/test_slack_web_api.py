@@ -2,10 +2,10 @@
 
 import pytest
 
-from milestones.models import Rollover, RolloverStatus
-from milestones.services import milestone_rollover
-from milestones.tasks import milestone_rollover_task
 from requests_app.models import Issue, Stage
+from rollover.models import Rollover, RolloverStatus
+from rollover.services import milestone_rollover
+from rollover.tasks import milestone_rollover_task
 from slack_messages.models import SlackOutboxMessage
 from slack_messages.services import MAX_BLOCKS, MAX_SECTION_TEXT, SlackPermanentError, slack_post
 from tests import factories as f

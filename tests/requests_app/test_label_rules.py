@@ -1,10 +1,10 @@
 import pytest
 
-from labels.models import LabelRuleDelivery, SlackChannelRule
-from labels.slack_rules import label_rules_deliver
-from labels.tasks import label_rules_deliver_task
-from requests_app.models import IssueTransition
+from labels.models import SlackChannelRule
+from requests_app.label_rules import label_rules_deliver
+from requests_app.models import IssueTransition, LabelRuleDelivery
 from requests_app.services import issue_move, labels_attach
+from requests_app.tasks import label_rules_deliver_task
 from slack_messages.models import SlackOutboxMessage
 from tests import factories as f
 

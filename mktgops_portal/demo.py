@@ -9,6 +9,7 @@ does nothing.
 import datetime
 import itertools
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -37,6 +38,9 @@ from requests_app.services import (
     issue_update,
     labels_attach,
 )
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User as AuthUser  # settings.AUTH_USER_MODEL
 
 User = get_user_model()
 
@@ -253,7 +257,7 @@ SPECS: list[Spec] = [
 
 PRIORITIES = ["MktgOpsPriority::High", "MktgOpsPriority::Medium", "MktgOpsPriority::Low", None]
 
-DESCRIPTIONS = {
+DESCRIPTIONS: dict[str, str] = {
     RequestType.BUG: "**What happens**\n{title}.\n\n**What should happen**\nThe data flows as documented in the "
     "handbook.\n\n**Since when / how often**\nNoticed this week; several records a day.",
     RequestType.PROCESS_CHANGE: "**The change**\n{title}.\n\n**Why**\nThe current process costs the team time "
@@ -290,7 +294,7 @@ def demo_data_load() -> DemoResult:
         milestones = _milestones_create()
         issues = [_issue_build(spec, i, users, milestones) for i, spec in enumerate(SPECS)]
         _history_create(users, milestones)
-        _milestones_finish(milestones)
+        _milestones_finish(milestones, users[MANAGER_USERNAME])
         _fast_tracks_set(users)
     return DemoResult(created=True, users=DEMO_USERS, issues=len(issues), milestones=Milestone.objects.count())
 
@@ -310,7 +314,7 @@ def _fast_tracks_set(users: dict) -> None:
         systems_request_set_fast_track(issue=issue, fast_track=kind, by=users[MANAGER_USERNAME])
 
 
-def _users_create() -> dict[str, User]:
+def _users_create() -> dict[str, "AuthUser"]:
     mktgops = Group.objects.get_or_create(name=MKTGOPS_GROUP)[0]
     managers = Group.objects.get_or_create(name=MANAGERS_GROUP)[0]
     users = {}
@@ -343,11 +347,14 @@ class DemoMilestones:
 def _milestones_create() -> DemoMilestones:
     milestones_ensure_ahead()
     current = milestone_current()
+    assert current is not None  # milestones_ensure_ahead made it
     ended = milestone_create_for_period(**_period_before(current.start_date))
     old = milestone_create_for_period(**_period_before(ended.start_date))
     ahead, cursor = [], current
     for _ in range(2):
-        cursor = milestone_next(cursor)
+        next_one = milestone_next(cursor)
+        assert next_one is not None  # the demo needs two: milestones_ensure_ahead made MILESTONES_AHEAD
+        cursor = next_one
         ahead.append(cursor)
     return DemoMilestones(old=old, ended=ended, current=current, ahead=ahead)
 
@@ -377,9 +384,9 @@ HISTORY_REASONS = {
 
 def _history_create(users: dict, ms: DemoMilestones) -> None:
     """Three earlier milestones and their roll-overs, run as on the days they happened."""
-    from milestones.services import milestone_rollover
+    from rollover.services import milestone_rollover
 
-    earlier = []
+    earlier: list[Milestone] = []
     cursor = ms.old
     for _ in range(3):
         cursor = milestone_create_for_period(**_period_before(cursor.start_date))
@@ -414,7 +421,7 @@ def _history_create(users: dict, ms: DemoMilestones) -> None:
             milestone_rollover(milestone=milestone, by=manager, day=next_start)
     for milestone in earlier:
         milestone_record_handbook_mr(milestone=milestone, url=_mr_url(70000 + milestone.pk), merged=True)
-        milestone_close(milestone=milestone)
+        milestone_close(milestone=milestone, by=manager)
         Milestone.objects.filter(pk=milestone.pk).update(
             closed_at=_at(milestone.due_date + datetime.timedelta(days=1), 10)
         )
@@ -423,11 +430,12 @@ def _history_create(users: dict, ms: DemoMilestones) -> None:
 def _memberships_rebuild() -> None:
     """One clean stay per issue in its milestone: the demo replays history in an order the services record
     as moves through the current milestone, which is not how the work was planned."""
-    from milestones.models import MilestoneMembership
+    from requests_app.models import MilestoneMembership
 
     MilestoneMembership.objects.all().delete()
     stays = []
     for issue in Issue.objects.filter(milestone__isnull=False).select_related("milestone"):
+        assert issue.milestone is not None  # filtered on milestone__isnull=False
         start = issue.milestone.start_date
         if issue.pk % 5 == 0 and start < timezone.localdate():
             entered = _at(start + datetime.timedelta(days=3), 10)  # scope added after the start
@@ -447,7 +455,8 @@ class _stamped:
         self.since = timezone.now()
 
     def __exit__(self, *exc):
-        from milestones.models import MilestoneMembership, Rollover, RolloverEntry
+        from requests_app.models import MilestoneMembership
+        from rollover.models import Rollover, RolloverEntry
 
         if exc[0] is not None:
             return
@@ -464,10 +473,10 @@ class _stamped:
         )
 
 
-def _milestones_finish(ms: DemoMilestones) -> None:
+def _milestones_finish(ms: DemoMilestones, manager: User) -> None:
     # The old milestone's handbook MR was merged, so it could be closed; the ended one's is still open.
     milestone_record_handbook_mr(milestone=ms.old, url=_mr_url(71109), merged=True)
-    milestone_close(milestone=ms.old)
+    milestone_close(milestone=ms.old, by=manager)
     Milestone.objects.filter(pk=ms.old.pk).update(closed_at=_at(ms.old.due_date + datetime.timedelta(days=1), 10))
     milestone_record_handbook_mr(milestone=ms.ended, url=_mr_url(71342), merged=False)
     milestone_record_handbook_mr(milestone=ms.current, url=_mr_url(71518), merged=False)
@@ -620,7 +629,7 @@ def _backdate(issue: Issue, start: datetime.datetime, end: datetime.datetime) ->
     """Spread the issue's recorded steps, in the order they happened, evenly between `start` and `end`."""
     end = min(end, timezone.now())
     start = min(start, end - datetime.timedelta(hours=1))
-    rows = sorted(
+    rows: list[tuple[datetime.datetime, int, int, IssueTransition | IssueEvent | Comment]] = sorted(
         itertools.chain(
             ((t.at, 0, t.pk, t) for t in IssueTransition.objects.filter(issue=issue)),
             ((e.at, 1, e.pk, e) for e in IssueEvent.objects.filter(issue=issue)),

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.test.utils import override_settings
 
-from requests_app.demo import demo_data_load
+from mktgops_portal.demo import demo_data_load
 
 
 class Command(BaseCommand):

@@ -1,7 +1,9 @@
 from django.core.management.base import BaseCommand
 
-from milestones.selectors import milestone_rollover_target, milestones_due_for_rollover, rollover_candidates
+from milestones.selectors import milestone_rollover_target
 from requests_app.models import Stage
+from requests_app.selectors import issues_unfinished_in
+from rollover.selectors import milestones_due_for_rollover
 
 
 class Command(BaseCommand):
@@ -11,7 +13,7 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="Print what would move and change nothing.")
 
     def handle(self, *args, dry_run=False, **options):
-        from milestones.tasks import milestone_rollover_task
+        from rollover.tasks import milestone_rollover_task
 
         due = list(milestones_due_for_rollover().select_related("rollover"))
         if not due:
@@ -37,7 +39,7 @@ class Command(BaseCommand):
             return
         target = milestone_rollover_target(milestone)
         where = target.title if target else "a new milestone for the next cadence period (would be created)"
-        issues = list(rollover_candidates(milestone).select_related("assignee").order_by("pk"))
+        issues = list(issues_unfinished_in(milestone).select_related("assignee").order_by("pk"))
         self.stdout.write(f"{milestone.title}: would move {len(issues)} issue(s) to {where}")
         for issue in issues:
             who = issue.assignee.get_username() if issue.assignee else "unassigned"

@@ -3,7 +3,9 @@
 from django.db import transaction
 from django.utils import timezone
 
-from labels.models import LabelRuleDelivery, SlackChannelRule
+from labels.models import SlackChannelRule
+from requests_app.models import IssueTransition, LabelRuleDelivery, Stage
+from requests_app.policy import issue_title_public
 
 
 def label_rule_channels(issue) -> list[str]:
@@ -16,7 +18,7 @@ def label_rule_message(issue) -> str:
     # Confidential issues never show their title in Slack.
     from slack_messages.services import slack_escape, slack_link
 
-    what = f"#{issue.pk} (confidential issue)" if issue.confidential else f"#{issue.pk} {issue.title}"
+    what = issue_title_public(issue.pk, issue.title, issue.confidential)
     labels = ", ".join(lbl.name for lbl in issue.labels.all() if lbl.slack_rules.exists())
     return f":white_check_mark: Completed: {slack_link(issue.web_url, what)} — {slack_escape(labels)}"
 
@@ -28,7 +30,6 @@ def label_rules_deliver(*, transition_id: int) -> list[LabelRuleDelivery]:
     the message's `ts` afterwards, so a retried task or a second worker posts nothing twice.
     Slack errors propagate (typed, from `slack_post`) so the Celery task decides on retrying.
     """
-    from requests_app.models import IssueTransition, Stage
     from slack_messages.services import SlackPermanentError, slack_post
 
     transition = IssueTransition.objects.select_related("issue").filter(pk=transition_id).first()

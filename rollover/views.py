@@ -8,15 +8,17 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts.roles import user_is_manager, user_is_mktgops
-from milestones import selectors, services
-from milestones.forms import HandbookMRForm, RolloverReasonForm
-from milestones.models import Milestone, RolloverStatus
+from milestones import services as planning
+from milestones.models import Milestone, MilestoneState
 from mktgops_portal.errors import PortalError
 from mktgops_portal.spreadsheet import spreadsheet_text
 from requests_app.models import Stage
 from requests_app.policy import issue_permissions
-from requests_app.selectors import issue_get_for_user
+from requests_app.selectors import issue_get_for_user, issues_unfinished_in
 from requests_app.services import issue_update
+from rollover import selectors, services
+from rollover.forms import HandbookMRForm, MilestoneCloseForm, MilestoneReopenForm, RolloverReasonForm
+from rollover.models import RolloverStatus
 
 
 def _milestone_or_404(pk) -> Milestone:
@@ -32,6 +34,7 @@ def _rollover_of(milestone):
 
 @login_required
 def milestone_index(request):
+    planning.milestones_catch_up()  # states follow the calendar even when the beat has not run yet
     chart = selectors.milestone_chart()
     return render(
         request,
@@ -52,6 +55,7 @@ def _chart_geometry(points) -> dict:
     scale = (base - top) / peak
     slot = (width - left - right) / max(len(points), 1)
     bar = slot * 0.5
+    segment: list[tuple[float, float]]
     bars, segments, segment = [], [], []
     for i, p in enumerate(points):
         x = left + i * slot + (slot - bar) / 2
@@ -77,12 +81,19 @@ def _chart_geometry(points) -> dict:
     }  # fmt: skip
 
 
-def _detail_context(request, milestone, handbook_form=None):
+def _detail_context(request, milestone, handbook_form=None, reopen_form=None):
     rollover = _rollover_of(milestone)
     ended = services.milestone_has_ended(milestone)
     issues = list(selectors.milestone_issues_for(request.user, milestone))
+    blockers = planning.milestone_close_blockers(milestone)
     return {
         "milestone": milestone,
+        "next_step": selectors.milestone_next_step(milestone),
+        "events": selectors.milestone_events(milestone),
+        "close_blockers": [message for _, message in blockers],
+        "can_close": user_is_manager(request.user) and not blockers,
+        "can_reopen": user_is_manager(request.user) and milestone.state == MilestoneState.CLOSED,
+        "reopen_form": reopen_form or MilestoneReopenForm(),
         "issues": issues,
         "open_issues": [i for i in issues if i.is_open and i.stage != Stage.COMPLETED],
         "rollover": rollover,
@@ -100,6 +111,7 @@ def _detail_context(request, milestone, handbook_form=None):
 
 @login_required
 def milestone_detail(request, pk):
+    planning.milestones_catch_up()
     milestone = _milestone_or_404(pk)
     return render(request, "milestones/milestone_detail.html", _detail_context(request, milestone))
 
@@ -116,8 +128,8 @@ def milestone_rollover_start(request, pk):
     milestone = _milestone_or_404(pk)
     try:
         rollover = services.rollover_request(milestone=milestone, by=request.user)
-    except services.MilestoneError as exc:
-        messages.error(request, str(exc))
+    except PortalError as exc:
+        messages.error(request, exc.message)
         return redirect("milestone-detail", pk=pk)
     if rollover.status == RolloverStatus.DONE:
         moved = f"{rollover.moved_count} issues moved to {rollover.to_milestone}"
@@ -138,7 +150,7 @@ def milestone_handbook_mr(request, pk):
     if not form.is_valid():
         context = _detail_context(request, milestone, handbook_form=form)
         return render(request, "milestones/milestone_detail.html", context, status=400)
-    services.milestone_record_handbook_mr(
+    planning.milestone_record_handbook_mr(
         milestone=milestone, url=form.cleaned_data["handbook_mr_url"], merged=form.cleaned_data["handbook_mr_merged"]
     )
     messages.success(request, "Handbook merge request recorded.")
@@ -146,17 +158,46 @@ def milestone_handbook_mr(request, pk):
 
 
 @login_required
-@require_POST
 def milestone_close_view(request, pk):
+    """GET: the confirmation page (what closing does, or why it cannot close yet); POST with `confirm`: close."""
     _require_manager(request)
     milestone = _milestone_or_404(pk)
-    try:
-        services.milestone_close(milestone=milestone)
-    except services.MilestoneError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, f"{milestone.title} is closed.")
-    return redirect("milestone-detail", pk=pk)
+    form = MilestoneCloseForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            planning.milestone_close(milestone=milestone, by=request.user)
+        except PortalError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, f"{milestone.title} is closed.")
+        return redirect("milestone-detail", pk=pk)
+    context = {
+        "milestone": milestone,
+        "form": form,
+        "blockers": [message for _, message in planning.milestone_close_blockers(milestone)],
+        "open_count": issues_unfinished_in(milestone).count(),
+    }
+    return render(
+        request, "milestones/milestone_close_confirm.html", context, status=400 if request.method == "POST" else 200
+    )
+
+
+@login_required
+@require_POST
+def milestone_reopen_view(request, pk):
+    _require_manager(request)
+    milestone = _milestone_or_404(pk)
+    form = MilestoneReopenForm(request.POST)
+    if form.is_valid():
+        try:
+            planning.milestone_reopen(milestone=milestone, by=request.user, reason=form.cleaned_data["reason"])
+        except PortalError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, f"{milestone.title} is reopened.")
+            return redirect("milestone-detail", pk=pk)
+    context = _detail_context(request, milestone, reopen_form=form)
+    return render(request, "milestones/milestone_detail.html", context, status=400)
 
 
 @login_required
