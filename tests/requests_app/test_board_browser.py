@@ -275,5 +275,3 @@ def test_on_a_phone_no_stage_badge_is_clipped(page, live_server):
     for path in ("/issues/", f"/issues/{issue.pk}/", f"/issues/{_blocked.pk}/", "/board/"):
         page.goto(f"{live_server.url}{path}")
         assert page.evaluate(BADGES_CLIPPED) == [], path
-
-
