@@ -14,9 +14,11 @@ ROOT = Path(settings.BASE_DIR)
 
 # Bottom to top.
 LAYERS: dict[str, int] = {
-    # The base: the error model, roles, spreadsheet-safe text. Imports nothing of the portal.
-    "mktgops_portal.errors": 0,
-    "mktgops_portal.spreadsheet": 0,
+    # The base: the error model, spreadsheet-safe text, a cache that never fails a request. Import nothing of the
+    # portal. Then roles (who is in which MktgOps group).
+    "mktgops_portal.errors": -1,
+    "mktgops_portal.spreadsheet": -1,
+    "mktgops_portal.caching": -1,
     "accounts": 0,
     # Leaf services: Slack, and the task outbox (tasks recorded with a change, sent after its commit). They know
     # nothing of labels, milestones or issues.
