@@ -490,7 +490,7 @@ def test_a_plain_drop_reads_the_card_row_once_to_move_it_and_once_to_show_it(ic_
     assert not any("COUNT(" in q for q in sql)  # no recount of the columns
     assert not any("auth_group" in q for q in sql)  # roles: cached
     assert not any(q.startswith('SELECT "milestones_milestone"') for q in sql)  # current milestone: cached
-    assert len(sql) == 9
+    assert len(sql) == 12  # 9, plus the watchers, the notified people's preferences and the notifications (issue 13)
 
 
 def _blocked(reason, days_ago, **kwargs):

@@ -445,7 +445,7 @@ def test_page_runs_a_constant_number_of_queries(client, ic_user, taxonomy, djang
     # session, user, groups, issue, labels, 3 timeline + the comments' files, checklist, the request's files,
     # links, whether the viewer watches, pickers (assignee, milestone, business owner, labels) and the
     # milestone the issue is in
-    with django_assert_num_queries(17):
+    with django_assert_num_queries(16):
         response = client.get(f"/issues/{issue.pk}/")
     assert len(response.context["timeline"]) == 3 * count
 
