@@ -12,3 +12,5 @@ ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver"]
 SECURE_SSL_REDIRECT = False
 # No worker in the bench: the few tasks a move queues (none for 04 -> 05) would run inline.
 CELERY_TASK_ALWAYS_EAGER = True
+# The first middleware times the rest of the request (see benchmarks/server_timing.py).
+MIDDLEWARE = ["benchmarks.server_timing.ServerTimingMiddleware", *MIDDLEWARE]  # noqa: F405

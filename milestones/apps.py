@@ -19,3 +19,9 @@ class MilestonesConfig(AppConfig):
         request_finished.connect(calendar.request_finished, dispatch_uid="working_calendar_finished")
         for signal in (post_save, post_delete):
             signal.connect(calendar.calendar_changed, sender=WorkingCalendarDay, dispatch_uid=f"calendar_{signal}")
+        # accounts is a module, not an app: its cache of group names is wired here, at the bottom of the app stack.
+        from accounts.roles import connect_role_cache_signals
+        from milestones.selectors import connect_milestone_cache_signals
+
+        connect_role_cache_signals()
+        connect_milestone_cache_signals()

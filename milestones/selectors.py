@@ -7,6 +7,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from milestones.models import Milestone, MilestoneState
+from mktgops_portal.caching import cache_delete_many, cache_get, cache_set
 
 
 def milestone_events(milestone: Milestone):
@@ -14,10 +15,38 @@ def milestone_events(milestone: Milestone):
     return milestone.events.select_related("by").order_by("at", "pk")
 
 
+# Today's current milestone is read by every board render and every move's guards: cached for a minute, keyed
+# on the day (a new day is a new key), and dropped whenever a milestone is saved or deleted.
+CURRENT_CACHE_SECONDS = 60
+
+
+def _current_key(day: datetime.date) -> str:
+    return f"milestone_current:{day.isoformat()}"
+
+
 def milestone_current(day: datetime.date | None = None) -> Milestone | None:
-    """The milestone whose two weeks contain `day` (today by default)."""
-    day = day or timezone.localdate()
-    return Milestone.objects.filter(start_date__lte=day, due_date__gte=day).first()
+    """The milestone whose two weeks contain `day` (today by default; today's answer is cached, see above)."""
+    if day is not None:
+        return Milestone.objects.filter(start_date__lte=day, due_date__gte=day).first()
+    day = timezone.localdate()
+    cached = cache_get(_current_key(day))
+    if cached is not None:
+        return cached[0]
+    current = Milestone.objects.filter(start_date__lte=day, due_date__gte=day).first()
+    cache_set(_current_key(day), (current,), CURRENT_CACHE_SECONDS)  # a tuple: "none current" is cached too
+    return current
+
+
+def milestone_current_forget(**kwargs) -> None:
+    """Drop today's cached current milestone (a milestone changed)."""
+    cache_delete_many([_current_key(timezone.localdate())])
+
+
+def connect_milestone_cache_signals() -> None:
+    from django.db.models.signals import post_delete, post_save
+
+    post_save.connect(milestone_current_forget, sender=Milestone, dispatch_uid="milestone_current_saved")
+    post_delete.connect(milestone_current_forget, sender=Milestone, dispatch_uid="milestone_current_deleted")
 
 
 def milestone_next(milestone: Milestone) -> Milestone | None:

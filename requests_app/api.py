@@ -16,6 +16,7 @@ from requests_app.serializers import (
     IssueDuplicateSerializer,
     IssueLinkCreateSerializer,
     IssueLinkSerializer,
+    IssueMoveResultSerializer,
     IssueMoveSerializer,
     IssueSerializer,
     IssueUpdateSerializer,
@@ -65,7 +66,7 @@ class IssueViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     @extend_schema(
         request=IssueMoveSerializer,
         responses={
-            200: IssueSerializer,
+            200: IssueMoveResultSerializer,
             403: OpenApiResponse(description="The user may not move this issue."),
             404: OpenApiResponse(description="No issue with this id is visible to the user."),
             409: OpenApiResponse(description="The move is not allowed; `detail` says why."),
@@ -86,8 +87,8 @@ class IssueViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             expected_stage=v.get("expected_stage"),
             sign_off=v.get("sign_off", False),
         )
-        # The moved issue as committed (assignee and milestone read with the lock), plus its labels.
-        return Response(IssueSerializer(selectors.issues_attach_labels([issue])[0]).data)
+        # Where it is now, as committed (the assignee was read with the lock): no further query.
+        return Response(IssueMoveResultSerializer(issue).data)
 
     @extend_schema(request=None, responses={200: IssueSerializer})
     @action(detail=True, methods=["post"], url_path="sign-off")

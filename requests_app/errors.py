@@ -25,6 +25,8 @@ class IssueErrorCode(StrEnum):
     ALREADY_SIGNED_OFF = "already_signed_off"
     STAYS_CONFIDENTIAL = "stays_confidential"
     STATE_CONFLICT = "state_conflict"
+    REASSIGN_FORBIDDEN = "reassign_forbidden"
+    NOT_ASSIGNABLE = "not_assignable"
     TOO_LONG = "too_long"
 
 

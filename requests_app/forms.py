@@ -587,7 +587,12 @@ class TriageForm(forms.Form):
         queryset=get_user_model().objects.none(), required=False, empty_label="The requester", label="Business owner"
     )
     labels = IdsChoiceField(
-        queryset=Label.objects.none(), required=False, widget=forms.SelectMultiple(attrs={"size": 8})
+        queryset=Label.objects.none(),
+        required=False,
+        # Searchable with the script (static/js/label_picker.js); a plain multi-select without it.
+        widget=forms.SelectMultiple(
+            attrs={"size": 8, "data-label-picker": "", "data-placeholder": "Type to add a label"}
+        ),
     )
 
     def __init__(self, *args, issue, **kwargs):

@@ -203,6 +203,15 @@ class Issue(FSMModelMixin, models.Model):
         indexes = [
             models.Index(fields=["stage", "position"], name="issue_stage_position"),
             models.Index(fields=["milestone", "stage"], name="issue_milestone_stage"),
+            # The board: open issues only. Its per-stage counts (GROUP BY stage) and every column's first page
+            # (ORDER BY position, id LIMIT n) read this index; the included columns are what its default filter
+            # and swimlanes look at, so PostgreSQL answers the counts from the index alone.
+            models.Index(
+                fields=["stage", "position", "id"],
+                include=["milestone", "blocked_from", "assignee"],
+                condition=models.Q(closed_at__isnull=True),
+                name="issue_open_board",
+            ),
         ]
 
     # Set by the move service for the duration of one transition (the reason a guard may need, the day it

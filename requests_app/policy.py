@@ -415,3 +415,41 @@ def issue_notify_allowed(user, issue: Issue) -> bool:
     if not getattr(user, "is_active", False):
         return False
     return user.pk in (issue.requester_id, issue.assignee_id) or issue_can_see(user, issue)
+
+
+def user_assignable(user) -> bool:
+    """Who can be assigned an issue: the MktgOps team (ICs and managers), who work the requests (handbook)."""
+    return user is not None and bool(getattr(user, "is_active", False)) and user_is_mktgops(user)
+
+
+def issue_can_reassign(user, issue: Issue) -> bool:
+    """Who may change an issue's assignee, e.g. by dropping its card into another person's swimlane: whoever
+    may triage it (MktgOps, while it is open). Asked by `services.issue_move`; the board only offers it."""
+    return issue_permissions(user, issue).can_triage
+
+
+def _move_rules_key(user, issue) -> tuple:
+    """Everything `issue_move_options` reads of an issue (keep in step with its guards and `issue_sign_off_role`)."""
+    return (
+        issue.stage,
+        issue.blocked_from,
+        issue.closed_at is None,
+        issue.assignee_id is None,
+        issue.milestone_id,  # the milestone guards read its dates: one milestone, one answer
+        issue.signed_off_at is None,
+        issue_sign_off_owner_id(issue) == user.pk,
+    )
+
+
+def issue_move_options_many(user, issues) -> list[list[MoveOption]]:
+    """`issue_move_options` for each of `issues` (a board's cards), in order. Issues alike in everything the rules
+    read share one answer, so a full board asks the FSM a few dozen times rather than once per card. Use
+    `issue_move_options` for one issue's refusal texts (shared answers name the first issue of their kind)."""
+    answers: dict[tuple, list[MoveOption]] = {}
+    result = []
+    for issue in issues:
+        key = _move_rules_key(user, issue)
+        if key not in answers:
+            answers[key] = issue_move_options(user, issue)
+        result.append(answers[key])
+    return result

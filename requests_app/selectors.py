@@ -3,13 +3,19 @@
 import datetime
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypedDict, cast
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+from typing import Any, NamedTuple, cast
 
+from django.db import connection, models
 from django.db.models import (
+    BooleanField,
     Case,
     Count,
     DateTimeField,
+    ExpressionWrapper,
+    F,
+    Func,
     OuterRef,
     Prefetch,
     Q,
@@ -20,18 +26,17 @@ from django.db.models import (
     prefetch_related_objects,
 )
 from django.utils import timezone
+from django.utils.dateformat import format as date_format
+from django.utils.text import Truncator
 
 from labels.models import Label
+from milestones.models import Milestone
 from requests_app.cards import issue_card_badge, issues_annotate_for_cards
 from requests_app.metrics import done_q, issue_is_done
 from requests_app.models import Issue, IssueTransition, Stage
 from requests_app.policy import epics_visible_to, issue_epic_for_user, issues_visible_to
 
 __all__ = ["epics_visible_to", "issue_epic_for_user"]  # asked of policy.py, re-exported for the views
-
-if TYPE_CHECKING:
-    from django.contrib.auth.models import User
-    from django_stubs_ext import WithAnnotations
 
 
 def issues_with_card_data(issues: QuerySet[Issue]) -> QuerySet[Issue]:
@@ -264,6 +269,7 @@ class BoardColumn:
     lane: str
     count: int
     cards: list
+    cards_html: str = ""  # the cards' markup, rendered by the board view
 
     @property
     def has_more(self) -> bool:
@@ -273,7 +279,7 @@ class BoardColumn:
 @dataclass
 class BoardLane:
     key: str  # "all" without swimlanes; an assignee's id, or UNASSIGNED_LANE
-    assignee: object
+    name: str  # the assignee's name, "Unassigned", or "" for "all"
     columns: list[BoardColumn]
 
     @property
@@ -357,55 +363,196 @@ def issues_with_blocked_since(issues: QuerySet[Issue]) -> QuerySet[Issue]:
     )
 
 
-class BlockedSince(TypedDict):
-    """What `issues_with_blocked_since` annotates and `issues_attach_blocked_since` sets on a card."""
+def blocked_age(delta) -> str:
+    """How long a card has been blocked, as a glance reads it: "< 1 h", "5 h", "3 d" (whole units, rounded down).
 
-    blocked_reason: str | None
-    blocked_at: datetime.datetime | None
+    Minutes are noise on a board (ICs read "blocked 0m" as a glitch), so the first hour is "< 1 h".
+    """
+    hours = max(int(delta.total_seconds() // 3600), 0)
+    if hours >= 24:
+        return f"{hours // 24} d"
+    return f"{hours} h" if hours else "< 1 h"
 
 
-class CardData(BlockedSince):
-    """What `board_decorate_cards` sets on a card, besides the blocked reason and time."""
+class CardLabel(NamedTuple):
+    name: str
+    color: str
+    scope: str  # "" for an unscoped label
+    value: str  # the part after "scope::", or the whole name
 
-    blocked_for: str
-    priority: str | None
-    card_labels: list[Label]
+
+@dataclass(slots=True)
+class BoardCard:
+    """One card as the board shows it: plain values read in the cards' own query, no model instance.
+
+    `labels` are `CardLabel`s by name, without the priority label, whose value is `priority`; `blocked_for` reads
+    like "3 d" (see `blocked_age`); `sla` is the Sales Systems badge or None; the URLs and `move_targets`
+    are filled in by the board view.
+    """
+
+    pk: int
+    title: str
+    stage: str
+    confidential: bool
+    weight: int | None
+    signed_off_at: object
+    blocked_from: str
+    assignee_id: int | None
     assignee_name: str
-    sla: object | None  # a badge from requests_app.cards (the Sales Systems SLA)
+    milestone_id: int | None
+    milestone: object  # an unsaved Milestone with its dates: what the policy's guards read for the move options
+    requester_id: int
+    business_owner_id: int | None  # whose sign-off 05 -> 06 waits for (policy)
+    blocked_reason: str | None = None
+    blocked_at: object = None
+    blocked_for: str = ""
+    blocked_since: str = ""  # "Mon 3 Nov, 14:05", local time
+    blocked_reason_short: str = ""  # at most 70 characters, "…" when cut
+    priority: str | None = None
+    labels: list = field(default_factory=list)
+    sla: object = None
+    detail_url: str = ""
+    move_url: str = ""
+    move_targets: list = field(default_factory=list)
+    move_target_codes: str = ""
+    move_needs: str = ""
+    closed_at: object = None  # the board shows open issues only
+    _pending_reason: str = ""  # as on Issue: the guards read it
+    _today: object = None  # as on Issue: the milestone guards judge by this day when set (issue_move(now=))
+    reply_waiting: bool = False  # the requester answered 01's question; MktgOps has not acted since
+    needed_by: object = None  # a date, or None
+
+    @property
+    def is_overdue(self) -> bool:
+        """As `Issue.is_overdue`: needed before today (the site's time zone); cards are open issues."""
+        return self.needed_by is not None and self.needed_by < timezone.localdate()
+
+    @property
+    def stage_label(self) -> str:
+        return Stage(self.stage).label
 
 
-def issues_attach_blocked_since(issues: list[Issue]) -> list[Issue]:
-    """The same for issues already in memory (e.g. just moved): one query, and only when one of them is in 07."""
-    latest = {}
-    if blocked := [issue.pk for issue in issues if issue.stage == Stage.BLOCKED]:
-        moves = IssueTransition.objects.filter(issue__in=blocked, to_stage=Stage.BLOCKED).order_by("at", "pk")
-        latest = {move.issue_id: move for move in moves.only("issue_id", "reason", "at")}
-    for issue in cast("list[WithAnnotations[Issue, BlockedSince]]", issues):
-        move = latest.get(issue.pk)
-        issue.blocked_reason, issue.blocked_at = (move.reason, move.at) if move else (None, None)
-    return issues
+# What a card shows, read as plain values (an Issue instance per card costs more than its SQL on a full board).
+CARD_VALUES = (
+    "pk",
+    "title",
+    "stage",
+    "confidential",
+    "weight",
+    "signed_off_at",
+    "blocked_from",
+    "assignee_id",
+    "assignee__first_name",
+    "assignee__last_name",
+    "assignee__username",
+    "requester_id",
+    "business_owner_id",
+    "milestone_id",
+    "milestone__start_date",
+    "milestone__due_date",
+    "blocked_reason",
+    "blocked_at",
+    "reply_waiting",
+    "needed_by",
+)
 
 
-def _age(delta) -> str:
-    """Jira's short form: 3d, 5h, 20m."""
-    minutes = max(int(delta.total_seconds() // 60), 0)
-    if minutes >= 24 * 60:
-        return f"{minutes // (24 * 60)}d"
-    return f"{minutes // 60}h" if minutes >= 60 else f"{minutes}m"
+def _person_name(first: str, last: str, username: str) -> str:
+    """As `User.get_full_name() or get_username()`, from the values alone."""
+    return f"{first or ''} {last or ''}".strip() or username or ""
 
 
-def board_decorate_cards(cards: list[Issue]) -> list[Issue]:
-    """What a card shows beyond its fields, worked out once here rather than looked up in the template."""
+def board_cards(issues: QuerySet[Issue], *, limit: int | None = None) -> list[BoardCard]:
+    """The first `limit` (default all) cards of `issues` in board order (position, then id): one query for the
+    rows (with the blocked reason and time and the SLA fields annotated), one for their labels. Raises nothing."""
+    annotated = issues_annotate_for_cards(issues_with_blocked_since(issues))
+    contributed, related = _contributed_values(annotated)
+    query = annotated.order_by("position", "pk").values(*CARD_VALUES, *contributed)
+    rows = list(query[:limit] if limit is not None else query)
+    labels_by_issue: dict[int, list[tuple[str, str]]] = {}
+    if rows:
+        through = Issue.labels.through.objects.filter(issue_id__in=[row["pk"] for row in rows])
+        for issue_id, name, color in through.order_by("label__name").values_list(
+            "issue_id", "label__name", "label__color"
+        ):
+            labels_by_issue.setdefault(issue_id, []).append((name, color))
     now = timezone.now()
-    for card in cast("list[WithAnnotations[Issue, CardData]]", cards):
-        blocked_at = getattr(card, "blocked_at", None)
-        card.blocked_for = _age(now - blocked_at) if card.stage == Stage.BLOCKED and blocked_at else ""
-        labels = list(card.labels.all())
-        card.priority = next((lbl.value for lbl in labels if lbl.scope == PRIORITY_SCOPE), None)
-        card.card_labels = [lbl for lbl in labels if lbl.scope != PRIORITY_SCOPE]
-        card.assignee_name = (card.assignee.get_full_name() or card.assignee.get_username()) if card.assignee else ""
-        card.sla = issue_sla(card)
+    milestones: dict[int, Milestone] = {}
+    cards = []
+    for row in rows:
+        milestone = None
+        if row["milestone_id"] is not None:
+            milestone = milestones.get(row["milestone_id"])
+            if milestone is None:
+                milestone = milestones[row["milestone_id"]] = Milestone(
+                    pk=row["milestone_id"], start_date=row["milestone__start_date"], due_date=row["milestone__due_date"]
+                )
+        labels = labels_by_issue.get(row["pk"], [])
+        priority = next((name.rpartition("::")[2] for name, _ in labels if _scope(name) == PRIORITY_SCOPE), None)
+        blocked_at = row["blocked_at"] if row["stage"] == Stage.BLOCKED else None
+        badge_source = SimpleNamespace(**{name: row[name] for name in contributed if "__" not in name})
+        for rel, fields in related.items():
+            values = {field: row[f"{rel}__{field}"] for field in fields}
+            setattr(
+                badge_source, rel, SimpleNamespace(**values) if any(v is not None for v in values.values()) else None
+            )
+        cards.append(
+            BoardCard(
+                pk=row["pk"],
+                title=row["title"],
+                stage=row["stage"],
+                confidential=row["confidential"],
+                weight=row["weight"],
+                signed_off_at=row["signed_off_at"],
+                blocked_from=row["blocked_from"],
+                assignee_id=row["assignee_id"],
+                assignee_name=_person_name(
+                    row["assignee__first_name"], row["assignee__last_name"], row["assignee__username"]
+                ),
+                milestone_id=row["milestone_id"],
+                milestone=milestone,
+                requester_id=row["requester_id"],
+                business_owner_id=row["business_owner_id"],
+                blocked_reason=row["blocked_reason"],
+                blocked_at=blocked_at,
+                blocked_for=blocked_age(now - blocked_at) if blocked_at else "",
+                blocked_since=date_format(timezone.localtime(blocked_at), "D j M, H:i") if blocked_at else "",
+                blocked_reason_short=Truncator(row["blocked_reason"] or "").chars(70),
+                reply_waiting=row["reply_waiting"],
+                needed_by=row["needed_by"],
+                priority=priority,
+                labels=[
+                    CardLabel(name, color, _scope(name), name.rpartition("::")[2])
+                    for name, color in labels
+                    if _scope(name) != PRIORITY_SCOPE
+                ],
+                sla=issue_card_badge(badge_source),
+            )
+        )
     return cards
+
+
+def _contributed_values(issues: QuerySet[Issue]) -> tuple[list[str], dict[str, list[str]]]:
+    """What the apps contributing card badges (`requests_app.cards`) added to `issues`, as `values()` names: their
+    annotations, and the fields of the relations they select (rebuilt as plain objects for their badge)."""
+    own = {"blocked_reason", "blocked_at"}
+    names = [name for name in issues.query.annotations if name not in own]
+    related: dict[str, list[str]] = {}
+    if isinstance(issues.query.select_related, dict):
+        for rel in issues.query.select_related:
+            model = cast("type[models.Model]", Issue._meta.get_field(rel).related_model)
+            related[rel] = [f.attname for f in model._meta.concrete_fields]
+    return [*names, *(f"{rel}__{field}" for rel, fields in related.items() for field in fields)], related
+
+
+def _scope(name: str) -> str:
+    return name.rpartition("::")[0]
+
+
+def board_card(issue_id: int) -> BoardCard | None:
+    """One card, read as the board reads it (e.g. the card just moved): two queries."""
+    cards = board_cards(Issue.objects.filter(pk=issue_id))
+    return cards[0] if cards else None
 
 
 def board_page_size(filters: BoardFilters) -> int:
@@ -416,6 +563,7 @@ def board_counts(user, filters: BoardFilters, *, current_milestone=None) -> dict
     """{lane key: {stage: open issues}} in one aggregate query; lane "all" without swimlanes.
 
     A plain COUNT is right: the only joins the filters add match one row per issue (one label name, one user).
+    The partial index on open issues' (stage, position) answers it without reading closed issues.
     """
     issues = board_issues(user, filters, current_milestone=current_milestone).order_by()
     counts: dict[str, dict[str, int]] = {}
@@ -429,17 +577,10 @@ def board_counts(user, filters: BoardFilters, *, current_milestone=None) -> dict
     return counts
 
 
-def board_columns(user, filters: BoardFilters, *, current_milestone=None) -> Board:
-    """Every column's count and its first BOARD_PAGE_SIZE cards, in a constant number of queries.
-
-    Counts: one aggregate. Cards: one query whose `pk IN (…)` holds, per non-empty column (per lane and
-    column with swimlanes), a subquery taking its first page in board order, which the (stage, position)
-    index answers by reading about BOARD_PAGE_SIZE rows, however many issues the column holds. Plus one for
-    the cards' labels. (A ROW_NUMBER() window would rank every open issue on each render.)
-    """
-    counts = board_counts(user, filters, current_milestone=current_milestone)
-    issues = board_issues(user, filters, current_milestone=current_milestone)
-    first_pages = Q(pk__in=[])
+def _first_pages(issues: QuerySet[Issue], filters: BoardFilters, counts: dict) -> QuerySet[Issue]:
+    """The ids of every non-empty cell's first page, as one `UNION ALL` of per-cell top-N subqueries, each of
+    which the (stage, position) index answers by reading about a page of rows, however long the column."""
+    pages = []
     for lane, by_stage in counts.items():
         cell = issues
         if filters.lanes:
@@ -447,34 +588,45 @@ def board_columns(user, filters: BoardFilters, *, current_milestone=None) -> Boa
         for stage, count in by_stage.items():
             if count:
                 page = cell.filter(stage=stage).order_by("position", "pk").values("pk")[: board_page_size(filters)]
-                first_pages |= Q(pk__in=page)
-    cards: Iterable[Issue]
-    cards = issues_with_blocked_since(issues_with_card_data(Issue.objects.filter(first_pages))).order_by(
-        "position", "pk"
-    )
-    cards = board_decorate_cards(list(cards))
-    by_cell: dict[tuple[str, str], list[Issue]] = {}
-    assignees = {}
+                if not connection.features.supports_slicing_ordering_in_compound:
+                    page = Issue.objects.filter(pk__in=page).order_by().values("pk")  # SQLite: no LIMIT inside a UNION
+                pages.append(page)
+    if not pages:
+        return Issue.objects.none()
+    ids = pages[0].union(*pages[1:], all=True) if len(pages) > 1 else pages[0]
+    if connection.vendor == "postgresql":
+        # `id = ANY(ARRAY(…))`: the ids first, then one primary-key lookup each. With `id IN (…)` the planner
+        # hashes the ids and scans every issue against them, a cost that grows with the table.
+        in_ids = Func(F("pk"), Subquery(ids), arg_joiner=" = ANY(ARRAY", template="%(expressions)s)")
+        return Issue.objects.filter(ExpressionWrapper(in_ids, output_field=BooleanField()))
+    return Issue.objects.filter(pk__in=ids)
+
+
+def board_columns(user, filters: BoardFilters, *, current_milestone=None) -> Board:
+    """Every column's count and its first BOARD_PAGE_SIZE cards, in three queries at any size.
+
+    Counts: one aggregate. Cards: one query for the first pages of all columns (see `_first_pages`), read as
+    plain rows (`board_cards`), plus one for their labels. (A ROW_NUMBER() window would rank every open issue.)
+    """
+    counts = board_counts(user, filters, current_milestone=current_milestone)
+    issues = board_issues(user, filters, current_milestone=current_milestone)
+    cards = board_cards(_first_pages(issues, filters, counts))
+    by_cell: dict[tuple[str, str], list[BoardCard]] = {}
+    names = {}
     for card in cards:
         lane = _lane_key(card.assignee_id) if filters.lanes else "all"
         by_cell.setdefault((lane, card.stage), []).append(card)
-        assignees[lane] = card.assignee
+        names[lane] = card.assignee_name
     if filters.lanes:
         # People first, by name; the unassigned lane last. A lane exists only where it holds issues.
-        keys = sorted(
-            (k for k in counts if k != UNASSIGNED_LANE),
-            # Each of these lanes is a person's: only the unassigned lane has no assignee.
-            key=lambda k: (
-                cast("User", assignees[k]).get_full_name() or cast("User", assignees[k]).get_username()
-            ).lower(),
-        )
+        keys = sorted((k for k in counts if k != UNASSIGNED_LANE), key=lambda k: names[k].lower())
         keys += [UNASSIGNED_LANE] if UNASSIGNED_LANE in counts else []
     else:
         keys = ["all"]
     lanes = [
         BoardLane(
             key=key,
-            assignee=assignees.get(key),
+            name=names.get(key, "") if key != UNASSIGNED_LANE else "Unassigned",
             columns=[
                 BoardColumn(
                     stage=stage.value,
@@ -500,7 +652,7 @@ def board_column_page(
     lane: str = "all",
     after_id: int | None = None,
     current_milestone=None,
-) -> tuple[list[Issue], bool]:
+) -> tuple[list[BoardCard], bool]:
     """The next BOARD_PAGE_SIZE cards of one column after card `after_id` (keyset), and whether more follow."""
     issues = board_issues(user, filters, current_milestone=current_milestone).filter(stage=stage)
     if filters.lanes and lane != "all":
@@ -513,8 +665,8 @@ def board_column_page(
         if after is not None:
             issues = issues.filter(Q(position__gt=after) | Q(position=after, pk__gt=after_id))
     size = board_page_size(filters)
-    page = list(issues_with_blocked_since(issues_with_card_data(issues)).order_by("position", "pk")[: size + 1])
-    return board_decorate_cards(page[:size]), len(page) > size
+    page = board_cards(issues, limit=size + 1)
+    return page[:size], len(page) > size
 
 
 def mktgops_members() -> QuerySet:

@@ -117,6 +117,18 @@ class IssueMoveSerializer(serializers.Serializer):
     sign_off = serializers.BooleanField(required=False, default=False)
 
 
+class IssueMoveResultSerializer(serializers.Serializer):
+    """What a move answers: where the issue is now and who has it. GET the issue for the rest (labels, text…)."""
+
+    id = serializers.IntegerField(source="pk")
+    stage = serializers.CharField()
+    stage_label = serializers.CharField()
+    blocked_from = serializers.CharField()
+    assignee = serializers.CharField(source="assignee.username", default=None)
+    milestone = serializers.IntegerField(source="milestone_id", allow_null=True)
+    updated_at = serializers.DateTimeField()
+
+
 class AttachmentSerializer(serializers.ModelSerializer):
     name = serializers.CharField(source="original_name", read_only=True)
     download_url = serializers.SerializerMethodField()

@@ -1,8 +1,11 @@
 """Writes: every change to an issue goes through one of these functions."""
 
+from typing import cast
+
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Q, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django_fsm import TransitionNotAllowed
 
@@ -21,6 +24,7 @@ from requests_app.errors import (
     IssueConflict,
     IssueError,
     IssueErrorCode,
+    IssueForbidden,
     IssueMoveForbidden,
     IssueMoveRefused,
     IssueNotFound,
@@ -65,6 +69,9 @@ def _check_length(what: str, text: str, limit: int) -> None:
 # rewrites only the dropped card; the column is renumbered only when a gap is used up.
 POSITION_GAP = 1 << 16
 
+# `issue_move(assignee_id=…)` left out: the assignee stays as it is (None means "nobody").
+ASSIGNEE_UNCHANGED = object()
+
 
 def _check_move(issue: Issue, to_stage: str, by, reason: str, *, sign_off: bool = False):
     """The bound transition to call, or raise the policy's refusal (`policy.issue_move_assess`)."""
@@ -98,6 +105,7 @@ def issue_move(
     before_id: int | None = None,
     sign_off: bool = False,
     now=None,
+    assignee_id: "int | None | object" = ASSIGNEE_UNCHANGED,
 ) -> Issue:
     """Move issue `issue_id` to `to_stage` through its FSM transition, log it, and place it at `position`.
 
@@ -113,6 +121,10 @@ def issue_move(
     first one's stage and is refused (or told it changed, when it says which stage it expected).
     An issue `by` may not see is `IssueNotFound`, as a missing one is: its existence does not leak.
     `now` is the moment the move happens (default: now): the log's `at`, and the day the milestone guards judge by.
+    `assignee_id` (a user id, or None for nobody) reassigns it in the same transaction, before the guards look:
+    a card dropped into another person's swimlane (policy `issue_can_reassign`, else 403 `IssueForbidden` code
+    `reassign_forbidden`; someone who cannot be assigned is 400 `IssueError` code `not_assignable`). It may
+    stay in its stage.
     """
     now = now or timezone.now()
     if to_stage not in Stage.values:
@@ -140,13 +152,23 @@ def issue_move(
     policy.issue_move_expect(issue, expected_stage)
     reason = (reason or "").strip()
     placing = position is not None or after_id is not None or before_id is not None
-    if issue.stage == to_stage and placing:
+    before = {"assignee": issue.assignee, "milestone": issue.milestone}
+    reassigning = assignee_id is not ASSIGNEE_UNCHANGED and assignee_id != issue.assignee_id
+    if issue.stage == to_stage and (placing or reassigning):
         if issue.closed_at is not None:
             raise IssueMoveRefused(
                 f"#{issue.pk} is closed; reopen it before moving it.", code=IssueErrorCode.ISSUE_CLOSED
             )
-        issue_place(issue=issue, position=position, after_id=after_id, before_id=before_id)
+        if not reassigning:
+            issue_place(issue=issue, position=position, after_id=after_id, before_id=before_id)
+            return issue
+        _reassign(issue, assignee_id, by)  # a drop into another lane of the same column
+        fields = [*_record_planning_changes(issue, by, before, now=now), "updated_at", "position"]
+        issue.position = _position_for(issue, to_stage, position, after_id=after_id, before_id=before_id)
+        _save_at(issue, now, fields)
         return issue
+    if reassigning:
+        _reassign(issue, assignee_id, by)
     wants_sign_off = sign_off and to_stage == Stage.READY_TO_DEPLOY and issue.signed_off_at is None
     if wants_sign_off:
         policy.issue_sign_off_check(by, issue)  # 403 for anyone but the owner or a manager, before anything else
@@ -155,7 +177,6 @@ def issue_move(
     if wants_sign_off:
         # The owner's sign-off and the move commit together: a refused move leaves no sign-off behind.
         _sign_off(issue, by, now=now)
-    before = {"assignee": issue.assignee, "milestone": issue.milestone}
     from_stage = issue.stage
     try:
         bound()
@@ -163,21 +184,18 @@ def issue_move(
         raise IssueMoveRefused(f"Can't move #{issue.pk} to {Stage(to_stage).label}: {exc}") from exc
     finally:
         issue._pending_reason, issue._today = "", None
-    fields = ["stage", "blocked_from", "updated_at"]
+    fields = ["stage", "blocked_from", "updated_at", *_record_planning_changes(issue, by, before, now=now), "position"]
     if issue.reply_waiting:  # MktgOps acted on the requester's answer
         issue.reply_waiting = False
         fields.append("reply_waiting")
-    for field, old in before.items():
-        new = getattr(issue, field)
-        if old != new:
-            fields.append(field)
-            record = events.issue_assignee_changed if field == "assignee" else events.issue_milestone_changed
-            record(issue, by=by, old=old, new=new, at=now)
-            if field == "milestone":
-                milestone_membership_change(issue_id=issue.pk, old_id=old.pk if old else None, new_id=None, now=now)
-    issue.position = _position_for(issue, to_stage, position, after_id=after_id, before_id=before_id)
-    fields.append("position")
+    at_end = position is None and after_id is None and before_id is None
+    if at_end:
+        issue.position = _column_end(to_stage, issue.pk)
+    else:
+        issue.position = _position_for(issue, to_stage, position, after_id=after_id, before_id=before_id)
     _save_at(issue, now, fields)
+    if at_end:
+        del issue.position  # the database computed it: read back (one query) only if a caller asks
     transition = IssueTransition.objects.create(
         issue=issue, by=by, from_stage=from_stage, to_stage=issue.stage, reason=reason, at=now
     )
@@ -220,6 +238,43 @@ def _column_rows(stage: str):
     if connection.vendor == "postgresql":
         column = column.select_for_update(skip_locked=True, of=("self",))
     return column
+
+
+def _reassign(issue: Issue, assignee_id: object, by) -> None:
+    """Set `issue.assignee` (unsaved) to user `assignee_id` or nobody, as policy allows; raises its refusals."""
+    if not policy.issue_can_reassign(by, issue):
+        raise IssueForbidden(
+            f"Only MktgOps team members can reassign #{issue.pk}.", code=IssueErrorCode.REASSIGN_FORBIDDEN
+        )
+    new = None if assignee_id is None else User.objects.filter(pk=cast(int, assignee_id)).first()
+    if assignee_id is not None and not policy.user_assignable(new):
+        who = new.get_username() if new else f"user {assignee_id}"
+        raise IssueError(
+            f"Can't assign #{issue.pk} to {who}: only active MktgOps team members can be assigned.",
+            code=IssueErrorCode.NOT_ASSIGNABLE,
+        )
+    issue.assignee = new
+
+
+def _record_planning_changes(issue: Issue, by, before: dict, *, now=None) -> list[str]:
+    """Log an event for each planning field (assignee, milestone) that differs from `before`; the changed fields."""
+    fields = []
+    for field, old in before.items():
+        new = getattr(issue, field)
+        if old != new:
+            fields.append(field)
+            record = events.issue_assignee_changed if field == "assignee" else events.issue_milestone_changed
+            record(issue, by=by, old=old, new=new, at=now)
+            if field == "milestone":
+                milestone_membership_change(issue_id=issue.pk, old_id=old.pk if old else None, new_id=None, now=now)
+    return fields
+
+
+def _column_end(stage: str, exclude_pk: int):
+    """The position after the last card of `stage` (GAP when empty), as an expression the UPDATE that places the
+    card evaluates: one statement instead of reading the column's end first. Same result as `_position_for`'s end."""
+    last = issue_column(stage).exclude(pk=exclude_pk).order_by("-position", "-pk").values("position")[:1]
+    return Coalesce(Subquery(last), Value(0)) + Value(POSITION_GAP)
 
 
 def _position_for(
@@ -372,8 +427,11 @@ def issue_update_check(*, issue: Issue, now=None, **changes) -> None:
     if "stage" in changes:
         raise IssueError("The stage changes only through a move (POST …/move/).")
     new = changes.get("assignee")
-    if new is not None and new != issue.assignee and not user_is_mktgops(new):
-        raise IssueError(f"{new.get_username()} is not in MktgOps; only team members can be assigned.")
+    if new is not None and new != issue.assignee and not policy.user_assignable(new):
+        raise IssueError(
+            f"{new.get_username()} is not in MktgOps; only team members can be assigned.",
+            code=IssueErrorCode.NOT_ASSIGNABLE,
+        )
     new = changes.get("milestone")
     if new is not None and new.pk != issue.milestone_id:
         refusal = milestone_planning_refusal(new, timezone.localdate(now) if now else None)

@@ -6,10 +6,12 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponseBadRequest, JsonResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import urlencode
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.roles import user_is_mktgops
@@ -76,13 +78,26 @@ def _prepare_cards(cards, user) -> None:
     # URLs are reversed once per page, not twice per card: a full board renders a couple of hundred cards.
     detail_url = reverse("issue-detail", args=[0]).replace("/0/", "/{}/")
     move_url = reverse("board-move", args=[0]).replace("/0/", "/{}/")
-    for card in cards:
-        options = policy.issue_move_options(user, card)
+    for card, options in zip(cards, policy.issue_move_options_many(user, cards), strict=True):
         card.move_targets = [(option.to_stage, option.label) for option in options]
         card.move_target_codes = " ".join(option.to_stage for option in options)
         card.move_needs = " ".join(f"{option.to_stage}:{option.needs}" for option in options if option.needs)
         card.detail_url = detail_url.format(card.pk)
         card.move_url = move_url.format(card.pk)
+
+
+def _cards_html(request, cards, *, filter_query: str, can_move: bool) -> str:
+    """The cards' markup (templates/jinja2/board/_cards.html), safe to put in a Django template."""
+    # One CSRF token per page: each read of the lazy `csrf_token` masks it afresh (a few hundred cards carry it).
+    if not hasattr(request, "_board_csrf_token"):
+        request._board_csrf_token = get_token(request)
+    html = render_to_string(
+        "board/_cards.html",
+        {"cards": cards, "can_move": can_move, "filter_query": filter_query, "token": request._board_csrf_token},
+        request=request,
+        using="jinja2",
+    )
+    return mark_safe(html)  # noqa: S308 - Jinja2 autoescaped every value in it
 
 
 @login_required
@@ -91,16 +106,19 @@ def board(request):
     filters = _filters(request)
     current = milestone_current()
     board = selectors.board_columns(request.user, filters, current_milestone=current)
+    can_move = user_is_mktgops(request.user)
+    filter_query = _filter_query(filters)
     for lane in board.lanes:
         for column in lane.columns:
             _prepare_cards(column.cards, request.user)
+            column.cards_html = _cards_html(request, column.cards, filter_query=filter_query, can_move=can_move)
     return render(
         request,
         "board/board.html",
         {
             "board": board,
             "filters": filters,
-            "filter_query": _filter_query(filters),
+            "filter_query": filter_query,
             "current_milestone": current,
             "milestones": milestone_list()[:12],
             "members": selectors.mktgops_members(),
@@ -109,7 +127,7 @@ def board(request):
             "request_types": RequestType.choices,
             "due_choices": selectors.DUE_CHOICES,
             "totals": [(stage, board.totals[stage.value]) for stage in Stage],
-            "can_move": user_is_mktgops(request.user),
+            "can_move": can_move,
         },
     )
 
@@ -134,20 +152,25 @@ def board_column(request, stage):
         current_milestone=milestone_current(),
     )
     _prepare_cards(cards, request.user)
+    filter_query = _filter_query(filters)
     return render(
         request,
         "board/_column_page.html",
         {
             "cards": cards,
+            "cards_html": _cards_html(
+                request, cards, filter_query=filter_query, can_move=user_is_mktgops(request.user)
+            ),
             "column": {"stage": stage, "lane": lane, "has_more": has_more},
-            "filter_query": _filter_query(filters),
-            "can_move": user_is_mktgops(request.user),
+            "filter_query": filter_query,
         },
     )
 
 
 class BoardMoveForm(forms.Form):
     stage = forms.ChoiceField(choices=Stage.choices)
+    # A drop into another swimlane: the lane's assignee id, or "none" for the unassigned lane.
+    assignee = forms.RegexField(regex=rf"^({selectors.UNASSIGNED_LANE}|{ID_PATTERN})$", required=False)
     expected_stage = forms.ChoiceField(choices=Stage.choices, required=False)
     after_id = forms.IntegerField(min_value=1, required=False)
     before_id = forms.IntegerField(min_value=1, required=False)
@@ -161,6 +184,7 @@ def _wants_json(request) -> bool:
 
 
 def _refuse(request, status: int, detail: str, *, code: str, **extra):
+    """The refusal as `{"detail", "code", …}` JSON with `status` for the script, else a message on the board."""
     if _wants_json(request):
         return JsonResponse({"detail": detail, "code": code, **extra}, status=status)
     messages.error(request, detail)
@@ -176,6 +200,8 @@ def board_move(request, pk):
         detail = " ".join(f"{field}: {' '.join(errs)}" for field, errs in form.errors.items())
         return _refuse(request, 400, detail, code="invalid")
     data = form.cleaned_data
+    lane = data["assignee"]
+    reassign = {} if not lane else {"assignee_id": None if lane == selectors.UNASSIGNED_LANE else int(lane)}
     try:
         # A sign-off asked for with 05 -> 06 is recorded by the service in the move's own transaction.
         issue = services.issue_move(
@@ -187,6 +213,7 @@ def board_move(request, pk):
             after_id=data["after_id"],
             before_id=data["before_id"],
             sign_off=data["sign_off"],
+            **reassign,
         )
     except PortalError as exc:
         extra = {}
@@ -195,29 +222,18 @@ def board_move(request, pk):
             current = selectors.issue_get_visible(request.user, pk)
             extra["stage"] = current.stage if current else None
         return _refuse(request, exc.status, exc.message, code=exc.code, **extra)
+    detail = f"#{issue.pk} is now in {issue.stage_label}."
+    if reassign:
+        name = (issue.assignee.get_full_name() or issue.assignee.get_username()) if issue.assignee else "nobody"
+        detail = f"#{issue.pk} is now in {issue.stage_label}, assigned to {name}."
     if not _wants_json(request):
-        messages.success(request, f"#{issue.pk} is now in {issue.stage_label}.")
+        messages.success(request, detail)
         return redirect(f"{reverse('board')}?{request.GET.urlencode()}")
-    # The moved issue as committed, with its assignee (read with the lock) and its labels: what a card shows.
-    selectors.issues_attach_labels([issue])
-    selectors.issues_attach_blocked_since([issue])
-    filters = _filters(request)
-    counts = selectors.board_counts(request.user, filters, current_milestone=milestone_current())
-    selectors.board_decorate_cards([issue])
-    _prepare_cards([issue], request.user)
-    card = render_to_string(
-        "board/_card.html",
-        {"issue": issue, "can_move": True, "filter_query": _filter_query(filters)},
-        request=request,
-    )
+    # Only what the script needs: the card as the board renders it (two queries). The columns' counts are
+    # adjusted by the script (-1 where the card left, +1 where it landed), not recounted here.
+    card = selectors.board_card(issue.pk)
+    _prepare_cards([card], request.user)
+    html = _cards_html(request, [card], filter_query=_filter_query(_filters(request)), can_move=True)
     return JsonResponse(
-        {
-            "id": issue.pk,
-            "stage": issue.stage,
-            "stage_label": issue.stage_label,
-            "detail": f"#{issue.pk} is now in {issue.stage_label}.",
-            "card": card,
-            "counts": counts,
-            "totals": {stage: sum(c.get(stage, 0) for c in counts.values()) for stage in Stage.values},
-        }
+        {"id": issue.pk, "stage": issue.stage, "stage_label": issue.stage_label, "detail": detail, "card": html}
     )

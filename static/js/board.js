@@ -93,14 +93,25 @@
     });
   }
 
-  function updateCounts(data) {
-    board.querySelectorAll("[data-count-lane]").forEach(function (el) {
-      const lane = data.counts[el.dataset.countLane] || {};
-      el.textContent = lane[el.dataset.countStage] || 0;
-    });
-    board.querySelectorAll("[data-count-total]").forEach(function (el) {
-      el.textContent = data.totals[el.dataset.countTotal] || 0;
-    });
+  // The server does not recount every column after a move: the card left one cell and landed in another, so
+  // those two counts (and their lane and stage totals) change by one.
+  function bump(selector, by) {
+    const el = board.querySelector(selector);
+    if (el) el.textContent = Math.max(0, (parseInt(el.textContent, 10) || 0) + by);
+  }
+
+  function updateCounts(from, to) {
+    if (from.lane === to.lane && from.stage === to.stage) return;
+    bump('[data-count-lane="' + from.lane + '"][data-count-stage="' + from.stage + '"]', -1);
+    bump('[data-count-lane="' + to.lane + '"][data-count-stage="' + to.stage + '"]', 1);
+    if (from.stage !== to.stage) {
+      bump('[data-count-total="' + from.stage + '"]', -1);
+      bump('[data-count-total="' + to.stage + '"]', 1);
+    }
+    if (from.lane !== to.lane) {
+      bump('[data-count-lane-total="' + from.lane + '"]', -1);
+      bump('[data-count-lane-total="' + to.lane + '"]', 1);
+    }
   }
 
   function elementFrom(html) {
@@ -125,7 +136,12 @@
       }
     }
     const form = card.querySelector("form.move-menu-list");
-    const body = new URLSearchParams(Object.assign({ stage: toStage, expected_stage: fromStage }, neighbours(card), extra));
+    const from = { lane: place.list.dataset.lane, stage: fromStage };
+    const to = { lane: card.parentElement.dataset.lane, stage: toStage };
+    const fields = { stage: toStage, expected_stage: fromStage };
+    // Dropped into another person's swimlane: the server reassigns it (or says why not).
+    if (to.lane !== from.lane) fields.assignee = to.lane;
+    const body = new URLSearchParams(Object.assign(fields, neighbours(card), extra));
     let ok = false;
     let data;
     setBusy(true);
@@ -152,15 +168,16 @@
     }
     const fresh = elementFrom(data.card);
     card.replaceWith(fresh);
-    updateCounts(data);
-    say(fromStage === data.stage ? "#" + id + " reordered in " + data.stage_label + "." : data.detail, "success");
+    updateCounts(from, to);
+    const reordered = fromStage === data.stage && from.lane === to.lane;
+    say(reordered ? "#" + id + " reordered in " + data.stage_label + "." : data.detail, "success");
     return fresh;
   }
 
+  // Every lane's columns light up alike: a drop into another lane also reassigns the card.
   function highlightTargets(card) {
     const allowed = (card.dataset.targets || "").split(" ");
-    const lane = card.parentElement.dataset.lane;
-    board.querySelectorAll('.board-list[data-lane="' + lane + '"]').forEach(function (list) {
+    board.querySelectorAll(".board-list").forEach(function (list) {
       const stage = list.dataset.stage;
       const cls = stage === card.dataset.stage ? "" : allowed.indexOf(stage) >= 0 ? "is-target" : "is-off";
       if (cls) list.closest(".board-column").classList.add(cls);
@@ -174,7 +191,7 @@
   if (canMove) {
     board.querySelectorAll(".board-list").forEach(function (list) {
       sortables.push(Sortable.create(list, {
-        group: "lane-" + list.dataset.lane, // swimlanes: a card moves across stages, not across people
+        group: "board", // across stages, and across swimlanes (which reassigns)
         draggable: ".board-card",
         filter: "summary, button, input, textarea, select",
         preventOnFilter: false,

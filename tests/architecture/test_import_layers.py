@@ -14,12 +14,14 @@ ROOT = Path(settings.BASE_DIR)
 
 # Bottom to top.
 LAYERS: dict[str, int] = {
-    # The base: the error model, roles, spreadsheet-safe text. Imports nothing of the portal.
-    "mktgops_portal.errors": 0,
-    "mktgops_portal.spreadsheet": 0,
+    # The base: the error model, spreadsheet-safe text, a cache that never fails a request. Import nothing of the
+    # portal. Then roles (who is in which MktgOps group).
+    "mktgops_portal.errors": -1,
+    "mktgops_portal.spreadsheet": -1,
+    "mktgops_portal.caching": -1,
     # Request plumbing any view may ask: a safe `next`, the upload limit's refusal (issue 12).
-    "mktgops_portal.redirects": 0,
-    "mktgops_portal.uploads": 0,
+    "mktgops_portal.redirects": -1,
+    "mktgops_portal.uploads": -1,
     "accounts": 0,
     # The audit log: every layer above writes to it; it knows only who is who (issue 12).
     "audit": 1,

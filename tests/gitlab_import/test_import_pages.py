@@ -131,7 +131,7 @@ def test_the_page_lists_runs_in_the_same_queries_for_few_and_many(client, django
     ImportRun.objects.create(kind=SourceKind.EXPORT, created_by=manager)
     client.get(URL)  # warm the session and the user's groups
 
-    with django_assert_num_queries(4) as few:  # session, user, groups, runs with their creators
+    with django_assert_num_queries(3) as few:  # session, user, runs with their creators (roles cached)
         client.get(URL)
     ImportRun.objects.bulk_create([ImportRun(kind=SourceKind.API, created_by=manager) for _ in range(15)])
     with django_assert_num_queries(len(few.captured_queries)):

@@ -131,7 +131,7 @@ def test_report_runs_constant_queries(db, client, manager_user, ic_user, django_
     client.force_login(manager_user)
     fill(3)
     client.get(f"/milestones/{ended.pk}/report/")
-    with django_assert_num_queries(8) as few:
+    with django_assert_num_queries(7) as few:
         client.get(f"/milestones/{ended.pk}/report/")
     fill(30)
     with django_assert_num_queries(len(few.captured_queries)):

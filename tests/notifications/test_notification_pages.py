@@ -66,7 +66,7 @@ def test_the_list_takes_the_same_queries_whatever_the_number(client, requester_u
     client.force_login(requester_user)
     client.get("/notifications/")
     # session, user, groups (the top bar), count for the pager, the page's rows with actor and issue, unread count
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         assert client.get("/notifications/").status_code == 200
 
 
@@ -140,6 +140,6 @@ def test_the_issue_page_takes_the_same_queries_whatever_its_links_files_and_noti
     client.force_login(ic_user)
     client.get(f"/issues/{issue.pk}/")
     # As test_issue_pages pins it (17), whatever the number of links, files and notifications.
-    with django_assert_num_queries(17):
+    with django_assert_num_queries(16):
         response = client.get(f"/issues/{issue.pk}/")
     assert len(response.context["links"]) == count

@@ -173,3 +173,105 @@ def test_a_long_columns_heading_stays_in_sight_down_to_its_last_card(page, live_
     # Nothing slides over the heading: the topmost element at its middle belongs to it.
     x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
     assert head.evaluate(f"h => h.contains(document.elementFromPoint({x}, {y}))")
+
+
+def test_a_long_column_scrolls_on_its_own_and_the_others_stay_where_they_are(page, live_server):
+    # Before, the board scrolled as one block: after a long column, the others looked empty and drops went astray.
+    factories.ic(username="ivy")
+    factories.IssueFactory.create_batch(20, stage=Stage.TRIAGE)
+    ready = factories.IssueFactory(stage=Stage.READY, title="Only card in Ready")
+    page.set_viewport_size({"width": 1366, "height": 800})
+    _sign_in(page, live_server, "ivy")
+
+    before = page.locator(f"#card-{ready.pk}").bounding_box()
+    triage = page.locator("#list-all-00")
+    assert triage.evaluate("l => l.scrollHeight > l.clientHeight")  # the column is longer than the window
+    box = triage.bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + 100)  # over the column's first cards
+    page.mouse.wheel(0, 3000)
+    page.wait_for_function("() => document.getElementById('list-all-00').scrollTop > 500")
+    assert page.evaluate("window.scrollY") == 0
+    assert page.locator("#board").evaluate("b => b.scrollTop") == 0
+    assert page.locator(f"#card-{ready.pk}").bounding_box() == before  # the other column did not move
+    head = page.locator('.board-column[data-stage="00"] .column-head').bounding_box()
+    assert 0 <= head["y"] < 800
+
+
+def _lanes_board(page, live_server):
+    _sign_in(page, live_server, "ivy")
+    page.goto(f"{live_server.url}/board/?lanes=assignee")
+
+
+def test_dropping_a_card_into_a_colleagues_swimlane_reassigns_it(page, live_server):
+    ivy = factories.ic(username="ivy", first_name="Ivy")
+    bob = factories.ic(username="bob", first_name="Bob")
+    current = factories.current_milestone()
+    issue = factories.IssueFactory(stage=Stage.IN_PROGRESS, assignee=ivy, milestone=current, title="Fix routing")
+    factories.IssueFactory(stage=Stage.IN_PROGRESS, assignee=bob, milestone=current)
+    page.set_viewport_size({"width": 1600, "height": 1000})
+    _lanes_board(page, live_server)
+
+    _drag(page, f"#card-{issue.pk}", f"#list-{bob.pk}-05")
+    status = page.locator("#board-status")
+    status.filter(has_text="assigned to Bob").wait_for()
+    assert "is-success" in status.get_attribute("class")
+    issue.refresh_from_db()
+    assert (issue.stage, issue.assignee) == (Stage.REVIEW, bob)
+    assert page.locator(f"#list-{bob.pk}-05 #card-{issue.pk}").count() == 1
+    assert page.locator(f'[data-count-lane="{bob.pk}"][data-count-stage="05"]').inner_text() == "1"
+    assert page.locator(f'[data-count-lane="{ivy.pk}"][data-count-stage="04"]').inner_text() == "0"
+    assert page.locator(f'[data-count-lane-total="{bob.pk}"]').inner_text() == "2"
+    assert page.locator('[data-count-total="05"]').inner_text() == "1"
+
+    page.reload()
+    page.wait_for_selector(f"#list-{bob.pk}-05 #card-{issue.pk}")
+
+
+def test_dropping_into_the_lane_of_someone_who_left_the_team_is_refused_and_said(page, live_server):
+    ivy = factories.ic(username="ivy", first_name="Ivy")
+    cy = factories.ic(username="cy", first_name="Cy")
+    current = factories.current_milestone()
+    issue = factories.IssueFactory(stage=Stage.IN_PROGRESS, assignee=ivy, milestone=current)
+    factories.IssueFactory(stage=Stage.IN_PROGRESS, assignee=cy, milestone=current)
+    cy.groups.clear()  # left MktgOps; their issues still show their lane
+    page.set_viewport_size({"width": 1600, "height": 1000})
+    _lanes_board(page, live_server)
+
+    _drag(page, f"#card-{issue.pk}", f"#list-{cy.pk}-04")
+    status = page.locator("#board-status")
+    status.filter(has_text="only active MktgOps team members can be assigned").wait_for()
+    assert "is-error" in status.get_attribute("class")
+    assert page.locator(f"#list-{ivy.pk}-04 #card-{issue.pk}").count() == 1  # back where it was
+    issue.refresh_from_db()
+    assert issue.assignee == ivy
+
+
+# Every badge shows its whole text: the element is not cut by its own box, a scrolling parent or the screen.
+BADGES_CLIPPED = """() => Array.from(document.querySelectorAll('.stage, .badge, .count')).filter(b => {
+  if (!b.offsetParent) return false;
+  // The board scrolls sideways a column at a time on a phone: its first column is the one on screen.
+  const column = b.closest('.board-column');
+  if (column && column !== document.querySelector('.board-column')) return false;
+  const r = b.getBoundingClientRect();
+  if (b.scrollWidth > b.clientWidth + 1 || r.left < 0 || r.right > window.innerWidth) return true;
+  for (let p = b.parentElement; p; p = p.parentElement) {
+    const s = getComputedStyle(p);
+    if (s.overflowX === 'visible' && s.overflowY === 'visible') continue;
+    const q = p.getBoundingClientRect();
+    if (s.overflowX !== 'visible' && p.scrollWidth > p.clientWidth) break;  // a sideways-scrolling board
+    if (r.left < q.left - 1 || r.right > q.right + 1) return true;
+  }
+  return false;
+}).map(b => b.textContent.trim())"""
+
+
+def test_on_a_phone_no_stage_badge_is_clipped(page, live_server):
+    ivy = factories.ic(username="ivy")
+    current = factories.current_milestone()
+    issue = factories.IssueFactory(stage=Stage.READY_TO_DEPLOY, assignee=ivy, milestone=current, weight=13)
+    _blocked = factories.IssueFactory(stage=Stage.NEEDS_INFO, title="A request with a rather long title to wrap")
+    page.set_viewport_size({"width": 360, "height": 740})
+    _sign_in(page, live_server, "ivy")
+    for path in ("/issues/", f"/issues/{issue.pk}/", f"/issues/{_blocked.pk}/", "/board/"):
+        page.goto(f"{live_server.url}{path}")
+        assert page.evaluate(BADGES_CLIPPED) == [], path

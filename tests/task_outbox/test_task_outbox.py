@@ -26,7 +26,7 @@ def test_a_move_while_the_broker_is_down_answers_at_once_and_keeps_its_email_tas
     assert elapsed < 5
     assert Issue.objects.get(pk=issue.pk).stage == Stage.NEEDS_INFO
     [task] = OutboxTask.objects.all()
-    assert task.name == "requests_app.tasks.issue_stage_email_task"
+    assert task.name == "notifications.tasks.notification_emails_task"  # the requester is asked by e-mail
     assert task.sent_at is None
     assert task.last_error  # why it is still here
     assert mailoutbox == []
@@ -79,7 +79,7 @@ def test_the_rollover_button_while_the_broker_is_down_keeps_the_request_for_the_
 def test_a_task_claimed_by_one_sender_is_not_sent_by_another_at_the_same_time(requester_user, ic_user):
     from task_outbox.services import task_outbox_send
 
-    task = OutboxTask.objects.create(name="requests_app.tasks.issue_stage_email_task", args=[1, "01", ""])
+    task = OutboxTask.objects.create(name="notifications.tasks.notification_emails_task", args=[[1]])
     OutboxTask.objects.filter(pk=task.pk).update(claimed_until=timezone.now() + datetime.timedelta(seconds=30))
     assert task_outbox_send(task.pk) is False
     assert OutboxTask.objects.get().sent_at is None

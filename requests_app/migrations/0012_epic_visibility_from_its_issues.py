@@ -9,7 +9,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('requests_app', '0010_event_kinds_of_collaboration_and_import'),
+        ('requests_app', '0011_issue_open_board_index'),
     ]
 
     operations = [
