@@ -159,6 +159,6 @@ def test_the_epic_list_costs_the_same_queries_whatever_the_epics_and_their_confi
         f.IssueFactory(epic=epic, confidential=True, requester=requester_user if n % 2 else ic_user)
     client.force_login(requester_user)
     client.get("/epics/")
-    with django_assert_num_queries(4):  # session, user, groups, the epics with their counts (visibility inside)
+    with django_assert_num_queries(3):  # session, user, the epics with their counts (visibility inside)
         page = client.get("/epics/").content.decode()
     assert page.count('<tr><td><a href="/epics/') == epics // 2  # only the epics whose secrets are theirs
