@@ -18,7 +18,7 @@ from mktgops_portal.errors import Conflict, Forbidden, Invalid
 class MilestoneError(Conflict):
     """A milestone change that the milestone's state refuses (409); the message says why, `code` which rule."""
 
-    default_code = MilestoneErrorCode.CONFLICT
+    default_code: str = MilestoneErrorCode.CONFLICT
 
 
 def milestone_title(start: datetime.date, due: datetime.date) -> str:
@@ -111,7 +111,7 @@ def milestone_close_blockers(milestone: Milestone, day: datetime.date | None = N
     day = day or timezone.localdate()
     if milestone.state == MilestoneState.CLOSED:
         return [(MilestoneErrorCode.ALREADY_CLOSED, f"{milestone.title} is already closed.")]
-    blockers = []
+    blockers: list[tuple[str, str]] = []
     if milestone.due_date >= day:
         blockers.append(
             (
