@@ -63,6 +63,10 @@ class Milestone(FSMModelMixin, models.Model):
     handbook_mr_merged = models.BooleanField(default=False)
     # Brought in from GitLab with its own dates, which may be off the portal's cadence.
     imported = models.BooleanField(default=False)
+    # Not fields: the per-viewer counts rollover.selectors sets on the milestones list.
+    issue_count: int
+    completed_count: int
+    open_count: int
 
     class Meta:
         ordering = ["start_date"]
@@ -92,7 +96,10 @@ class Milestone(FSMModelMixin, models.Model):
         pass
 
     @transition(
-        field=state, source=MilestoneState.ENDED, target=MilestoneState.ROLLED_OVER, conditions=[rollover_is_done]  # type: ignore[list-item]  # django-fsm stubs type guards as Callable[[Model], bool]
+        field=state,
+        source=MilestoneState.ENDED,
+        target=MilestoneState.ROLLED_OVER,
+        conditions=[rollover_is_done],  # type: ignore[list-item]  # django-fsm stubs type guards as Callable[[Model], bool]
     )
     def mark_rolled_over(self) -> None:
         pass

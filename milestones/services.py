@@ -18,7 +18,7 @@ from mktgops_portal.errors import Conflict, Forbidden, Invalid
 class MilestoneError(Conflict):
     """A milestone change that the milestone's state refuses (409); the message says why, `code` which rule."""
 
-    default_code: str = MilestoneErrorCode.CONFLICT
+    default_code = MilestoneErrorCode.CONFLICT
 
 
 def milestone_title(start: datetime.date, due: datetime.date) -> str:

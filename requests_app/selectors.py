@@ -174,7 +174,9 @@ def issue_timeline(issue: Issue, user=None) -> list[TimelineEntry]:
     from requests_app.policy import issue_can_see
 
     transitions = IssueTransition.objects.filter(issue=issue).select_related("by")
-    events: Iterable[IssueEvent] = IssueEvent.objects.filter(issue=issue).select_related("by", "other_issue", "revision")
+    events: Iterable[IssueEvent] = IssueEvent.objects.filter(issue=issue).select_related(
+        "by", "other_issue", "revision"
+    )
     comments = (
         Comment.objects.filter(issue=issue)
         .select_related("author")
