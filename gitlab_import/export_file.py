@@ -16,6 +16,7 @@ whatever the size of the project. A line that is not JSON, or lacks what an issu
 import json
 import tarfile
 from collections.abc import Iterator
+from typing import IO, cast
 
 from gitlab_import.records import (
     BadInput,
@@ -80,8 +81,9 @@ class ExportFile:
         info = self._members.get(FILES["project"])
         if info is None or info.size > PROJECT_JSON_MAX_BYTES:
             return ""
+        assert self._tar is not None  # opened in __enter__
         try:
-            project = json.load(self._tar.extractfile(info))
+            project = json.load(cast(IO[bytes], self._tar.extractfile(info)))
         except ValueError:
             return ""
         return str(project.get("path_with_namespace") or project.get("path") or project.get("name") or "")
@@ -92,7 +94,8 @@ class ExportFile:
         info = self._members.get(name)
         if info is None:
             return
-        stream = self._tar.extractfile(info)
+        assert self._tar is not None  # opened in __enter__
+        stream = cast(IO[bytes], self._tar.extractfile(info))  # a regular file (isfile()): never None
         for number_, raw in enumerate(iter(lambda: stream.readline(MAX_LINE_BYTES + 1), b""), start=1):
             if len(raw) > MAX_LINE_BYTES and not raw.endswith(b"\n"):
                 # One record this large is not an issue a person wrote: skip it without holding it.
@@ -106,7 +109,9 @@ class ExportFile:
             try:
                 obj = json.loads(line)
             except ValueError as exc:
-                self.bad.append(BadInput(name, number_, f"not JSON ({exc.msg})"))
+                # Not every ValueError is a JSONDecodeError (an integer over the digit limit has no .msg).
+                reason = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
+                self.bad.append(BadInput(name, number_, f"not JSON ({reason})"))
                 continue
             if not isinstance(obj, dict):
                 self.bad.append(BadInput(name, number_, "not a JSON object"))
@@ -134,14 +139,16 @@ class ExportFile:
             if not user.get("username") or obj.get("user_id", user.get("id")) is None:
                 self.bad.append(BadInput(FILES["members"], line, "a member without a user id and username"))
                 continue
-            self.users[int(obj.get("user_id", user.get("id")))] = Person(
+            # checked not None just above
+            self.users[int(cast(int | str, obj.get("user_id", user.get("id"))))] = Person(
                 str(user["username"]), str(user.get("name") or "")
             )
         return self.users
 
     def count_issues(self) -> int:
         """The number of lines of issues.ndjson (one streaming pass, for the progress bar)."""
-        stream = self._tar.extractfile(self._members[FILES["issues"]])
+        assert self._tar is not None  # opened in __enter__
+        stream = cast(IO[bytes], self._tar.extractfile(self._members[FILES["issues"]]))
         return sum(1 for line in stream if line.strip())
 
     def issues(self, *, updated_after=None) -> Iterator[SourceIssue | BadInput]:

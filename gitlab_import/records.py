@@ -5,6 +5,7 @@ Times are aware datetimes (UTC), dates are `datetime.date`; people are GitLab us
 
 import datetime
 from dataclasses import dataclass, field
+from typing import Literal, overload
 
 from django.utils.dateparse import parse_date, parse_datetime
 
@@ -92,6 +93,10 @@ class RecordError(ValueError):
     """A field of a record is missing or has the wrong shape; the message names it."""
 
 
+@overload
+def when(value, name: str, *, required: Literal[True] = True) -> datetime.datetime: ...
+@overload
+def when(value, name: str, *, required: bool) -> datetime.datetime | None: ...
 def when(value, name: str, *, required: bool = True) -> datetime.datetime | None:
     if value in (None, ""):
         if required:

@@ -15,6 +15,7 @@ import logging
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import cast
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -280,7 +281,8 @@ class Importer:
         start, due = source.start_date, source.due_date
         if start is None and due is None:
             return None
-        return (start or due - length), (due or start + length)
+        # Not both None (above): the one missing is counted from the other.
+        return (start or cast(datetime.date, due) - length), (due or cast(datetime.date, start) + length)
 
     def _milestone_write(self, source: SourceMilestone) -> tuple[Milestone | None, str]:
         dates = self._milestone_dates(source)
@@ -389,7 +391,7 @@ class Importer:
             if e.action == "add" and self._stage_of(e.name)
         }
         history = [
-            self._stage_of(e.name)
+            cast(str, self._stage_of(e.name))  # not None: filtered below
             for e in sorted(record.label_events, key=lambda e: e.created_at)
             if e.action == "add" and self._stage_of(e.name)
         ]

@@ -13,7 +13,7 @@ class MilestoneEventInline(admin.TabularInline):
     model = MilestoneEvent
     extra = 0
     can_delete = False
-    fields = readonly_fields = ["at", "transition", "from_state", "to_state", "by", "reason"]
+    fields = readonly_fields = ("at", "transition", "from_state", "to_state", "by", "reason")
 
     def has_add_permission(self, request, obj=None):
         return False  # the log is written by the lifecycle services only

@@ -130,7 +130,7 @@ def check_settings(app_configs=None, **kwargs) -> list:
     """System check: WORKING_CALENDAR and WORKING_WEEK must parse (a typo fails at start-up, not in an SLA)."""
     from django.core.checks import Error
 
-    errors = []
+    errors: list[Error] = []
     for parse, name in ((parse_places, "WORKING_CALENDAR"), (parse_working_week, "WORKING_WEEK")):
         try:
             parse(getattr(settings, name))
@@ -143,7 +143,8 @@ def working_calendar_build() -> WorkingCalendar:
     """The calendar from settings and the admin's company days (one query)."""
     from milestones.models import WorkingCalendarDay
 
-    days_off, extra = {}, {}
+    days_off: dict[datetime.date, str] = {}
+    extra: dict[datetime.date, str] = {}
     for day, working, name in WorkingCalendarDay.objects.values_list("date", "working", "name"):
         (extra if working else days_off)[day] = name or ("Extra working day" if working else "Company day off")
     return WorkingCalendar(

@@ -63,6 +63,10 @@ class Milestone(FSMModelMixin, models.Model):
     handbook_mr_merged = models.BooleanField(default=False)
     # Brought in from GitLab with its own dates, which may be off the portal's cadence.
     imported = models.BooleanField(default=False)
+    # Not fields: the per-viewer counts rollover.selectors sets on the milestones list.
+    issue_count: int
+    completed_count: int
+    open_count: int
 
     class Meta:
         ordering = ["start_date"]
@@ -78,7 +82,7 @@ class Milestone(FSMModelMixin, models.Model):
 
     # --- Lifecycle transitions (django-fsm). The calendar drives the first two, the rollover the third,
     # a manager the last two.
-    @transition(field=state, source=MilestoneState.UPCOMING, target=MilestoneState.CURRENT, conditions=[has_started])
+    @transition(field=state, source=MilestoneState.UPCOMING, target=MilestoneState.CURRENT, conditions=[has_started])  # type: ignore[list-item]  # django-fsm stubs type guards as Callable[[Model], bool]
     def start(self) -> None:
         pass
 
@@ -86,13 +90,16 @@ class Milestone(FSMModelMixin, models.Model):
         field=state,
         source=[MilestoneState.UPCOMING, MilestoneState.CURRENT],
         target=MilestoneState.ENDED,
-        conditions=[has_ended],
+        conditions=[has_ended],  # type: ignore[list-item]  # django-fsm stubs type guards as Callable[[Model], bool]
     )
     def end(self) -> None:
         pass
 
     @transition(
-        field=state, source=MilestoneState.ENDED, target=MilestoneState.ROLLED_OVER, conditions=[rollover_is_done]
+        field=state,
+        source=MilestoneState.ENDED,
+        target=MilestoneState.ROLLED_OVER,
+        conditions=[rollover_is_done],  # type: ignore[list-item]  # django-fsm stubs type guards as Callable[[Model], bool]
     )
     def mark_rolled_over(self) -> None:
         pass
@@ -101,7 +108,7 @@ class Milestone(FSMModelMixin, models.Model):
         field=state,
         source=MilestoneState.ROLLED_OVER,
         target=MilestoneState.CLOSED,
-        conditions=[has_ended, rollover_is_done, handbook_mr_is_merged],
+        conditions=[has_ended, rollover_is_done, handbook_mr_is_merged],  # type: ignore[list-item]  # django-fsm stubs type guards as Callable[[Model], bool]
     )
     def close(self) -> None:
         self.closed_at = timezone.now()
@@ -135,7 +142,7 @@ class Milestone(FSMModelMixin, models.Model):
         from django.core.exceptions import ObjectDoesNotExist
 
         try:
-            return self.rollover  # type: ignore[attr-defined]  # reverse accessor added by rollover.Rollover
+            return self.rollover  # reverse accessor added by rollover.Rollover
         except ObjectDoesNotExist:
             return None
 

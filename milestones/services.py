@@ -111,7 +111,7 @@ def milestone_close_blockers(milestone: Milestone, day: datetime.date | None = N
     day = day or timezone.localdate()
     if milestone.state == MilestoneState.CLOSED:
         return [(MilestoneErrorCode.ALREADY_CLOSED, f"{milestone.title} is already closed.")]
-    blockers = []
+    blockers: list[tuple[str, str]] = []
     if milestone.due_date >= day:
         blockers.append(
             (

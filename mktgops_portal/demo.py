@@ -9,6 +9,7 @@ nothing.
 
 import datetime
 from dataclasses import dataclass, field
+from typing import Any, cast
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -254,7 +255,7 @@ SPECS: list[Spec] = [
 
 PRIORITIES = ["MktgOpsPriority::High", "MktgOpsPriority::Medium", "MktgOpsPriority::Low", None]
 
-DESCRIPTIONS = {
+DESCRIPTIONS: dict[str, str] = {
     RequestType.BUG: "**What happens**\n{title}.\n\n**What should happen**\nThe data flows as documented in the "
     "handbook.\n\n**Since when / how often**\nNoticed this week; several records a day.",
     RequestType.PROCESS_CHANGE: "**The change**\n{title}.\n\n**Why**\nThe current process costs the team time "
@@ -312,7 +313,7 @@ def _fast_tracks_set(users: dict) -> None:
         systems_request_set_fast_track(issue=issue, fast_track=kind, by=users[MANAGER_USERNAME])
 
 
-def _users_create() -> dict[str, User]:
+def _users_create() -> dict[str, Any]:
     mktgops = Group.objects.get_or_create(name=MKTGOPS_GROUP)[0]
     managers = Group.objects.get_or_create(name=MANAGERS_GROUP)[0]
     users = {}
@@ -345,11 +346,12 @@ class DemoMilestones:
 def _milestones_create() -> DemoMilestones:
     milestones_ensure_ahead()
     current = milestone_current()
+    assert current is not None  # milestones_ensure_ahead created it
     ended = milestone_create_for_period(**_period_before(current.start_date))
     old = milestone_create_for_period(**_period_before(ended.start_date))
     ahead, cursor = [], current
     for _ in range(2):
-        cursor = milestone_next(cursor)
+        cursor = cast(Milestone, milestone_next(cursor))  # milestones_ensure_ahead created MILESTONES_AHEAD (3)
         ahead.append(cursor)
     return DemoMilestones(old=old, ended=ended, current=current, ahead=ahead)
 
@@ -379,7 +381,7 @@ HISTORY_REASONS = {
 
 def _history_create(users: dict, ms: DemoMilestones) -> None:
     """Three earlier milestones and their roll-overs, run as on the days they happened."""
-    earlier = []
+    earlier: list[Milestone] = []
     cursor = ms.old
     for _ in range(3):
         cursor = milestone_create_for_period(**_period_before(cursor.start_date))
@@ -525,7 +527,7 @@ def _issue_build(spec: Spec, index: int, users: dict, ms: DemoMilestones, now: d
     elif plan == "07":
         _blocked(issue, ic, spec, ms, requester, clock)
     else:
-        _worked(issue, ic, spec, _worked_in(spec, ms), requester, clock)
+        _worked(issue, ic, spec, cast(Milestone, _worked_in(spec, ms)), requester, clock)  # the other plans all work
     for author, body in spec.comments:
         comment_create(issue=issue, author=users[author], body=body, now=clock())
     return issue

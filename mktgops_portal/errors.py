@@ -65,7 +65,7 @@ class Conflict(PortalError):
     """The object's state does not allow it now: a guard, a stage changed meanwhile, a closed milestone (409)."""
 
     status = 409
-    default_code = ErrorCode.CONFLICT
+    default_code: str = ErrorCode.CONFLICT
 
 
 class Unavailable(PortalError):

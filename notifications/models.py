@@ -36,6 +36,7 @@ class Notification(models.Model):
     text = models.CharField(max_length=300, blank=True)
     # Where on the issue page it happened: "comment-12", "move-7", "event-9" (the element's id), or "".
     anchor = models.CharField(max_length=32, blank=True)
+    issue_title: str  # not a field: set per viewer by notifications.selectors.notifications_decorate
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
     # Decided when it is created from the recipient's preferences: sent at once, or kept for the digest.

@@ -4,7 +4,11 @@ Each runs inside the sending service's transaction: its rows commit or roll back
 e-mails are queued on commit (by `notifications.services.notify`).
 """
 
+from collections.abc import Callable
+from typing import Any
+
 from django.contrib.auth import get_user_model
+from django.dispatch import Signal
 
 from accounts.roles import MANAGERS_GROUP, MKTGOPS_GROUP
 from notifications import services
@@ -174,7 +178,7 @@ def rollover_notify(*, issue_ids: list[int], by_id: int | None, from_title: str,
 
 def connect() -> None:
     """Called once from NotificationsConfig.ready()."""
-    pairs = [
+    pairs: list[tuple[Signal, Callable[..., Any]]] = [
         (signals.issue_created, on_created),
         (signals.issue_commented, on_commented),
         (signals.issue_replied, on_replied),

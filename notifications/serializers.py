@@ -1,11 +1,13 @@
+from typing import Any
+
 from rest_framework import serializers
 
 from notifications.models import Notification
 
 
 class NotificationSerializer(serializers.ModelSerializer):
-    actor = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    issue = serializers.PrimaryKeyRelatedField(read_only=True)
+    actor: "serializers.SlugRelatedField[Any]" = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    issue: "serializers.PrimaryKeyRelatedField[Any]" = serializers.PrimaryKeyRelatedField(read_only=True)
     issue_title = serializers.CharField(read_only=True)
     kind_label = serializers.CharField(source="get_kind_display", read_only=True)
     unread = serializers.BooleanField(source="is_unread", read_only=True)

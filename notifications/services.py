@@ -150,6 +150,7 @@ def notifications_mark_read(*, user, ids: list[int] | None = None, all_unread: b
         raise Invalid("Say which notifications to mark read, or mark all of them.", code=NotificationErrorCode.BAD_IDS)
     rows = Notification.objects.filter(recipient=user, read_at__isnull=True)
     if not all_unread:
+        assert ids is not None  # checked above: ids are given when all_unread is not
         rows = rows.filter(pk__in=ids)
     return rows.update(read_at=timezone.now())
 
@@ -170,7 +171,7 @@ def preference_set(*, user, email_kinds: list[str], daily_digest: bool) -> Notif
 # --- E-mail (run by the worker) ------------------------------------------------------------------------------
 
 # The two e-mails requesters had before notifications existed keep their subjects.
-STAGE_SUBJECTS = {
+STAGE_SUBJECTS: dict[str, tuple[str, str]] = {
     Kind.QUESTION: ("MktgOps needs more information on #{pk}: {title}", "MktgOps needs more information on #{pk}"),
     Kind.COMPLETED: ("MktgOps completed #{pk}: {title}", "MktgOps completed #{pk}"),
 }

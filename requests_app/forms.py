@@ -496,7 +496,7 @@ class IssueEditForm(forms.Form):
             "needed_by": issue.needed_by,
             "confidential": issue.confidential,
         }
-        super().__init__(*args, initial=initial, **kwargs)
+        super().__init__(*args, initial=initial, **kwargs)  # type: ignore[misc]  # mypy: *args might reach `initial`; callers pass data/files only
         self.issue = issue
         if issue.confidential and not can_unset_confidential:
             # Confidential → on only: a requester can't make it public again.

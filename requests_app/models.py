@@ -285,7 +285,7 @@ class Issue(FSMModelMixin, models.Model):
     def needs_information_to_triage(self):
         pass
 
-    @transition(field=stage, source=Stage.NEEDS_INFO, target=Stage.TRIAGE, permission=is_requester_side)
+    @transition(field=stage, source=Stage.NEEDS_INFO, target=Stage.TRIAGE, permission=is_requester_side)  # type: ignore[arg-type]  # django-fsm stubs: permission takes Model
     def requester_replied(self):
         """The requester (or business owner) answered the question: MktgOps picks it up again in 00."""
         self.reply_waiting = True
@@ -522,6 +522,7 @@ class IssueEvent(models.Model):
     kind = models.CharField(max_length=24, choices=EventKind.choices)
     # The issue on the other end of a link event (None for the others); shown masked when hidden from the viewer.
     other_issue = models.ForeignKey("Issue", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    other_visible: bool  # not a field: set per viewer by requests_app.selectors (the issue's timeline)
     # An edit's previous text (EDITED events only).
     revision = models.OneToOneField(
         "IssueRevision", null=True, blank=True, on_delete=models.SET_NULL, related_name="event"

@@ -151,7 +151,9 @@ def issue_timeline(issue: Issue, user=None) -> list[TimelineEntry]:
     from requests_app.policy import issue_can_see
 
     transitions = IssueTransition.objects.filter(issue=issue).select_related("by")
-    events = IssueEvent.objects.filter(issue=issue).select_related("by", "other_issue", "revision")
+    events: Iterable[IssueEvent] = IssueEvent.objects.filter(issue=issue).select_related(
+        "by", "other_issue", "revision"
+    )
     comments = (
         Comment.objects.filter(issue=issue)
         .select_related("author")
@@ -420,7 +422,7 @@ class BoardCard:
     _pending_reason: str = ""  # as on Issue: the guards read it
     _today: object = None  # as on Issue: the milestone guards judge by this day when set (issue_move(now=))
     reply_waiting: bool = False  # the requester answered 01's question; MktgOps has not acted since
-    needed_by: object = None  # a date, or None
+    needed_by: datetime.date | None = None
 
     @property
     def is_overdue(self) -> bool:

@@ -147,7 +147,7 @@ class IssueLinkSerializer(serializers.Serializer):
     caller may not see the other end."""
 
     id = serializers.IntegerField(source="pk", read_only=True)
-    label = serializers.CharField(read_only=True)
+    label = serializers.CharField(read_only=True)  # type: ignore[assignment]  # a declared field, not Field.label (DRF pops it)
     issue = serializers.SerializerMethodField()
     title = serializers.SerializerMethodField()
 

@@ -1,6 +1,6 @@
 """Writes: every change to an issue goes through one of these functions."""
 
-from typing import cast
+from typing import Any, cast
 
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
@@ -880,7 +880,8 @@ def issue_edit(
             f"#{issue.pk} can no longer be edited by its requester: edits are open in 00 and 01. Comment instead.",
             code=CollabErrorCode.EDIT_NOT_ALLOWED,
         )
-    before, after = {}, {}
+    before: dict[str, Any] = {}
+    after: dict[str, Any] = {}
     if title is not None:
         title = " ".join(title.split())[:255]
         if not title:

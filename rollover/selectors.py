@@ -1,12 +1,18 @@
 """Rollover and report reads: milestone pages, the rollover's records and progress, the report and the chart."""
 
 import datetime
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from milestones.models import Milestone
+
+if TYPE_CHECKING:
+    from requests_app.models import Issue
+    from rollover.models import Rollover
 
 
 def milestone_next_step(milestone: Milestone) -> str:
@@ -72,7 +78,7 @@ def milestone_list_for(user) -> list[Milestone]:
     }
     milestones = list(Milestone.objects.select_related("rollover").order_by("-start_date"))
     for milestone in milestones:
-        row = counts.get(milestone.pk, {})
+        row: Mapping[str, Any] = counts.get(milestone.pk, {})
         milestone.issue_count = row.get("total", 0)
         milestone.completed_count = row.get("completed", 0)
         milestone.open_count = milestone.issue_count - milestone.completed_count
@@ -126,7 +132,7 @@ class ReportRow:
     """One stay of an issue in the milestone, with how it came in and how it ended."""
 
     membership: object
-    issue: object
+    issue: "Issue"
     visible: bool
     came_in: str  # "planned", "added", "rolled_in"
     outcome: str  # "completed", "rolled_over", "removed", "open"
@@ -174,7 +180,7 @@ class PersonRow:
 @dataclass
 class MilestoneReport:
     milestone: object
-    rollover: object
+    rollover: "Rollover | None"
     rows: list
     totals: PersonRow
     people: list
@@ -247,7 +253,8 @@ def milestone_report(user, milestone: Milestone) -> MilestoneReport:
     ):
         histories.setdefault(m.issue_id, []).append(m)
 
-    rows, people = [], {}
+    rows: list[ReportRow] = []
+    people: dict[Any, PersonRow] = {}
     totals = PersonRow(name="All")
     for m in memberships:
         issue, entry = m.issue, entries.get(m.issue_id)
@@ -340,7 +347,7 @@ def milestone_chart(day: datetime.date | None = None, count: int = 6) -> list[Ch
     recent = list(
         Milestone.objects.filter(start_date__lte=day).select_related("rollover").order_by("-start_date")[:count]
     )[::-1]
-    tallies = {
+    tallies: dict[int, Mapping[str, Any]] = {
         row["milestone"]: row
         for row in MilestoneMembership.objects.filter(milestone__in=recent)
         .values("milestone")

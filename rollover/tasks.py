@@ -43,6 +43,7 @@ def transient_backoff(retries: int) -> float:
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=None)
 def milestone_rollover_task(self, milestone_id: int, by_id: int | None = None) -> str:
     """Run or resume a milestone's rollover; returns its status, "waiting", "failed" or "missing"."""
+    error: Exception
     try:
         milestone = Milestone.objects.filter(pk=milestone_id).first()
         if milestone is None:
@@ -54,6 +55,7 @@ def milestone_rollover_task(self, milestone_id: int, by_id: int | None = None) -
         error = exc
     except SlackTransientError as exc:
         if self.request.retries >= settings.SLACK_MAX_RETRIES:
+            assert milestone is not None  # Slack errors come only from milestone_rollover, after the None check
             rollover_record_error(
                 rollover=milestone.rollover,
                 message=f"{exc} Gave up after {self.request.retries + 1} tries; run the rollover again to resume.",

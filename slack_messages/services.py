@@ -179,7 +179,7 @@ def slack_find(*, channel: str, tag: str, thread_ts: str = "", oldest: datetime.
         )
         return SlackPosted(channel=channel, ts=found.ts, outbox=True) if found else None
     client = slack_client()
-    params = {"channel": channel, "oldest": f"{oldest.timestamp():.6f}", "limit": FIND_PAGE_SIZE}
+    params: dict[str, Any] = {"channel": channel, "oldest": f"{oldest.timestamp():.6f}", "limit": FIND_PAGE_SIZE}
     for _ in range(FIND_PAGES):
         try:
             if thread_ts:

@@ -88,7 +88,7 @@ def rolled_over_milestone(ended_days_ago: int = 4, **kwargs):
     )
     Rollover.objects.create(
         milestone=milestone, to_milestone=MilestoneFactory(), status=RolloverStatus.DONE, moved_at=timezone.now()
-    )
+    )  # type: ignore[misc]  # factory_boy is untyped: calling a Factory returns a Milestone
     return milestone
 
 

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import F
+from django.db.models.expressions import OrderBy
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
@@ -51,7 +52,7 @@ SORTS = {
 DEFAULT_SORT = "-created"
 
 
-def _ordering(sort: str) -> tuple[str, list[str]]:
+def _ordering(sort: str) -> tuple[str, list[str | OrderBy]]:
     key = sort.lstrip("-")
     if key not in SORTS:
         sort, key = DEFAULT_SORT, DEFAULT_SORT.lstrip("-")

@@ -48,7 +48,7 @@ class Tally:
 
     def check_slack(self, slack_api) -> None:
         """Every planned message of every rollover in Slack exactly once."""
-        tags = Counter(TAG.search(m["text"]).groups() for m in slack_api.messages if TAG.search(m["text"]))
+        tags = Counter(match.groups() for m in slack_api.messages if (match := TAG.search(m["text"])))
         self.duplicated += sum(n - 1 for n in tags.values() if n > 1)
         for rollover in Rollover.objects.all():
             planned = 1 + rollover.replies.count()

@@ -34,7 +34,7 @@ def issue(issue_id, iid, title, **fields) -> dict:
     return base
 
 
-def team_issues() -> list[dict]:
+def team_issues() -> list[str]:
     """The small project of the tests: four issues, a malformed line, an issue without a title."""
     one = issue(
         401, 1, "Marketo webinar program for Q2", author_id=BOB, weight=3, due_date="2025-04-20",

@@ -76,6 +76,19 @@ def test_export_is_read_line_by_line_and_a_malformed_line_names_its_file_and_lin
     assert "title is missing" in bad[1].message
 
 
+def test_a_line_with_a_number_over_the_digit_limit_is_a_bad_line_not_a_crash(tmp_path):
+    # json.loads raises a plain ValueError (no .msg) for an integer longer than Python's digit limit.
+    from tests.gitlab_import import export_builder as eb
+
+    path = eb.write_export(
+        tmp_path / "huge.tar.gz", project={"path": "p"}, labels=[], milestones=[], members=[],
+        issue_lines=['{"iid": ' + "1" * 5000 + "}"],
+    )  # fmt: skip
+    with ExportFile(str(path)) as export:
+        records = list(export.issues())
+    assert [(r.line, r.message.startswith("not JSON")) for r in records if isinstance(r, BadInput)] == [(1, True)]
+
+
 def test_import_creates_the_issues_keyed_by_source_project_and_iid(team_export):
     summary = run_import(team_export)
 

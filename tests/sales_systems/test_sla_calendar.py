@@ -29,7 +29,9 @@ def us_calendar(settings):
 
 
 def due(requested: datetime.datetime) -> datetime.datetime:
-    return sla_for(FastTrack.PERMISSION_SET, requested, requested).due
+    sla = sla_for(FastTrack.PERMISSION_SET, requested, requested)
+    assert sla is not None  # a fast-track request, requested, not actioned
+    return sla.due
 
 
 @pytest.mark.django_db

@@ -368,6 +368,7 @@ class SlackWebAPI:
                 normal = {"ok": False, "error": "channel_not_found"}
             elif reading and (scripted is None or scripted.body is None):
                 normal = self._history(params) if method == "conversations.history" else self._replies(params)
+            body: dict | str | None
             if scripted is None or scripted.body is None:
                 status, body, extra = 200, normal, dict(scripted.headers) if scripted else {}
             else:
@@ -390,6 +391,8 @@ class SlackWebAPI:
         if scripted and scripted.drop:
             handler.close_connection = True
             return  # no answer at all: the client sees the connection closed
+        # A scripted None body on a method with no normal answer (e.g. chat.postMessage with accept=False).
+        assert body is not None, f"no answer scripted for {method}"
         payload = (json.dumps(body) if isinstance(body, dict) else body).encode()
         try:
             handler.send_response(status)
