@@ -180,19 +180,14 @@ def test_lead_statuses_in_the_handbooks_order():
     assert LeadStatus.objects.get(name="MQL").definition == "Marketing Qualified through systematic means"
 
 
-# The handbook itself, when the shared seeds sit beside the repository (CI's layout): the data module must
-# say what the page says. The app never reads it; only this check does.
-# (A worktree sits one level deeper than a clone, hence two places to look.)
-ROOT = Path(__file__).resolve().parents[2]
-HANDBOOKS = [base / "shared" / "seeds" / "000_28cbf82fc27d2577.txt" for base in (ROOT.parent, ROOT.parent.parent)]
+# The handbook page itself (vendored beside this test with its licence): the data module must say what the page
+# says. The app never reads it; only this check does.
+HANDBOOK = Path(__file__).resolve().parent / "handbook" / "marketing-operations.txt"
 
 
 @pytest.fixture
 def handbook():
-    for path in HANDBOOKS:
-        if path.exists():
-            return path.read_text(encoding="utf-8")
-    pytest.skip("the handbook seed is not beside the repository")
+    return HANDBOOK.read_text(encoding="utf-8")
 
 
 def _section(text, start, end):
