@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from django.db.models import QuerySet
 
 from notifications.models import DEFAULT_EMAIL_KINDS, Notification, NotificationPreference, Watch
-from requests_app.policy import issue_can_see
+from requests_app.policy import issue_title_for
 
 # /notifications/ shows this many per page.
 PAGE_SIZE = 50
@@ -20,7 +20,7 @@ def notifications_for(user, *, unread: bool = False) -> QuerySet[Notification]:
 def notifications_decorate(user, rows: list[Notification]) -> list[Notification]:
     """Mask the title of an issue `user` may no longer see (no query: decided from the row)."""
     for row in rows:
-        row.issue_title = row.issue.title if issue_can_see(user, row.issue) else "a confidential issue"
+        row.issue_title = issue_title_for(user, row.issue)
     return rows
 
 

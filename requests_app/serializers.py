@@ -16,6 +16,7 @@ from requests_app.models import (
     RequestType,
     Stage,
 )
+from requests_app.policy import CONFIDENTIAL_TITLE
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User  # settings.AUTH_USER_MODEL
@@ -155,7 +156,7 @@ class IssueLinkSerializer(serializers.Serializer):
         return link.other.pk if link.other else None
 
     def get_title(self, link) -> str:
-        return link.other.title if link.other else "a confidential issue"
+        return link.other.title if link.other else CONFIDENTIAL_TITLE
 
 
 class IssueLinkCreateSerializer(serializers.Serializer):

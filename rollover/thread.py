@@ -5,6 +5,7 @@ Pure functions of the rollover's records, so the thread is planned once, stored,
 
 from dataclasses import dataclass, field
 
+from requests_app.policy import issue_title_public
 from slack_messages.services import MAX_BLOCKS, MAX_SECTION_TEXT, MAX_TEXT, slack_cut, slack_escape
 
 # Long titles and reasons are cut so one issue's line always fits in one section. The limits count the
@@ -57,7 +58,7 @@ def _escaped(text: str, limit: int) -> str:
 def issue_line(issue: MovedIssue) -> str:
     # Confidential titles may hold personal data: the thread shows only the number and a link.
     if issue.confidential:
-        label = f"#{issue.issue_id} (confidential)"
+        label = issue_title_public(issue.issue_id, issue.title, confidential=True)
     else:
         label = f"#{issue.issue_id} {_escaped(issue.title, TITLE_CHARS)}"
     label = label.replace("|", "¦")

@@ -4,10 +4,17 @@ from django import template
 from django.utils.html import format_html
 
 from requests_app.markdown import markdown_to_html
+from requests_app.policy import CONFIDENTIAL_TITLE
 
 register = template.Library()
 
 HEX = re.compile(r"^#(?:[0-9a-fA-F]{3}){1,2}$")
+
+
+@register.simple_tag
+def hidden_title() -> str:
+    """How an issue the viewer may not see reads, everywhere (`requests_app.policy.CONFIDENTIAL_TITLE`)."""
+    return CONFIDENTIAL_TITLE
 
 
 @register.filter

@@ -113,7 +113,7 @@ def test_rollover_thread_in_the_outbox_has_one_parent_and_replies_grouped_by_ass
     ]
     everything = " ".join(str(r.blocks) for r in replies)
     assert "jane.doe@example.com" not in everything  # confidential titles are masked
-    assert f"#{ended.moving[-1].pk} (confidential)" in everything
+    assert f"#{ended.moving[-1].pk} Confidential issue" in everything
     assert "no reason given" in everything
     assert "Vendor file late" not in everything  # a confidential issue's reason stays on the issue
     assert "reason given on the issue_ (by @max)" in everything
@@ -274,4 +274,4 @@ def test_a_confidential_issues_reason_stays_out_of_slack(db):
     line = issue_line(moved)
     assert "jane@example.com" not in line
     assert "reason given on the issue" in line
-    assert "#7 (confidential)" in line
+    assert "#7 Confidential issue" in line

@@ -88,12 +88,12 @@ def test_a_link_to_an_issue_the_viewer_may_not_see_reads_a_confidential_issue(
     html = client.get(f"/issues/{public.pk}/").content.decode()
     assert "Jane Doe" not in html
     assert f"#{secret.pk} " not in html
-    assert "a confidential issue" in html.split('id="links"', 1)[1]
-    assert "a confidential issue" in html.split('id="timeline"', 1)[1]
+    assert "Confidential issue" in html.split('id="links"', 1)[1]
+    assert "Confidential issue" in html.split('id="timeline"', 1)[1]
     api_client.force_authenticate(requester_user)
     data = api_client.get(f"/api/issues/{public.pk}/links/").json()
     assert data == [
-        {"id": IssueLink.objects.get().pk, "label": "relates to", "issue": None, "title": "a confidential issue"}
+        {"id": IssueLink.objects.get().pk, "label": "relates to", "issue": None, "title": "Confidential issue"}
     ]
 
 

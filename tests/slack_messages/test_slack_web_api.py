@@ -82,7 +82,7 @@ def test_confidential_issues_appear_without_their_titles(ended, slack_api):
     for issue in ended.moving:
         if issue.confidential:
             assert issue.title not in sent
-            assert f"#{issue.pk} (confidential)" in sent
+            assert f"#{issue.pk} Confidential issue" in sent
         else:
             assert issue.title in sent
     assert "jane.doe@example.com" not in sent
