@@ -6,7 +6,7 @@ membership or of a group clears the entries concerned (`connect_role_cache_signa
 anything else (a raw SQL change).
 """
 
-from mktgops_portal.caching import cache_delete_many, cache_get, cache_set
+from mktgops_portal.caching import quiet_cache
 
 MKTGOPS_GROUP = "MktgOps"
 MANAGERS_GROUP = "MktgOps Managers"
@@ -22,10 +22,10 @@ def _group_names(user) -> frozenset[str]:
         return frozenset()
     cached = getattr(user, "_portal_group_names", None)
     if cached is None:
-        names = cache_get(_cache_key(user.pk))
+        names = quiet_cache.get(_cache_key(user.pk))
         if names is None:
             names = list(user.groups.values_list("name", flat=True))
-            cache_set(_cache_key(user.pk), names, ROLES_CACHE_SECONDS)
+            quiet_cache.set(_cache_key(user.pk), names, ROLES_CACHE_SECONDS)
         cached = frozenset(names)
         user._portal_group_names = cached
     return cached
@@ -33,7 +33,7 @@ def _group_names(user) -> frozenset[str]:
 
 def roles_forget(user_pks) -> None:
     """Drop the cached group names of these users (their memberships or a group of theirs changed)."""
-    cache_delete_many([_cache_key(pk) for pk in user_pks])
+    quiet_cache.delete_many([_cache_key(pk) for pk in user_pks])
 
 
 def connect_role_cache_signals() -> None:

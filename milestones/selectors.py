@@ -7,7 +7,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from milestones.models import Milestone, MilestoneState
-from mktgops_portal.caching import cache_delete_many, cache_get, cache_set
+from mktgops_portal.caching import quiet_cache
 
 
 def milestone_events(milestone: Milestone):
@@ -29,17 +29,17 @@ def milestone_current(day: datetime.date | None = None) -> Milestone | None:
     if day is not None:
         return Milestone.objects.filter(start_date__lte=day, due_date__gte=day).first()
     day = timezone.localdate()
-    cached = cache_get(_current_key(day))
+    cached = quiet_cache.get(_current_key(day))
     if cached is not None:
         return cached[0]
     current = Milestone.objects.filter(start_date__lte=day, due_date__gte=day).first()
-    cache_set(_current_key(day), (current,), CURRENT_CACHE_SECONDS)  # a tuple: "none current" is cached too
+    quiet_cache.set(_current_key(day), (current,), CURRENT_CACHE_SECONDS)  # a tuple: "none current" is cached too
     return current
 
 
 def milestone_current_forget(**kwargs) -> None:
     """Drop today's cached current milestone (a milestone changed)."""
-    cache_delete_many([_current_key(timezone.localdate())])
+    quiet_cache.delete_many([_current_key(timezone.localdate())])
 
 
 def connect_milestone_cache_signals() -> None:
