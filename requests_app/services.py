@@ -417,6 +417,12 @@ def issue_create(
     return issue
 
 
+def _stays_confidential_check(request_type: str) -> None:
+    """Raise `IssueConflict` (409, `stays_confidential`) when a request of this type may not be made public."""
+    if policy.request_type_always_confidential(request_type):
+        raise IssueConflict(policy.ALWAYS_CONFIDENTIAL_MESSAGE, code=IssueErrorCode.STAYS_CONFIDENTIAL)
+
+
 def issue_update_check(*, issue: Issue, now=None, **changes) -> None:
     """Raise the refusal `issue_update` would give for `changes`, writing nothing (forms and the admin validate
     with it, so they say exactly what the service says).
@@ -440,12 +446,8 @@ def issue_update_check(*, issue: Issue, now=None, **changes) -> None:
     new = changes.get("weight")
     if new is not None and not (0 <= int(new) <= 1000):
         raise IssueError("Weight must be between 0 and 1000.")
-    if (
-        "confidential" in changes
-        and not changes["confidential"]
-        and policy.request_type_always_confidential(changes.get("request_type", issue.request_type))
-    ):
-        raise IssueConflict(policy.ALWAYS_CONFIDENTIAL_MESSAGE, code=IssueErrorCode.STAYS_CONFIDENTIAL)
+    if "confidential" in changes and not changes["confidential"]:
+        _stays_confidential_check(changes.get("request_type", issue.request_type))
     if "labels" in changes:
         labels_validate(list(changes["labels"]))
 
@@ -896,8 +898,8 @@ def issue_edit(
         before["needed_by"] = issue.needed_by.isoformat() if issue.needed_by else None
         after["needed_by"] = needed_by.isoformat() if needed_by else None
     if confidential is not None and bool(confidential) != issue.confidential:
-        if not confidential and policy.request_type_always_confidential(issue.request_type):
-            raise IssueConflict(policy.ALWAYS_CONFIDENTIAL_MESSAGE, code=IssueErrorCode.STAYS_CONFIDENTIAL)
+        if not confidential:
+            _stays_confidential_check(issue.request_type)
         if not confidential and not policy.issue_can_make_public(by, issue):
             raise Forbidden(
                 "Only MktgOps can make a confidential request public again.",
