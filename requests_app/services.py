@@ -1,11 +1,12 @@
 """Writes: every change to an issue goes through one of these functions."""
 
+import functools
 from typing import Any, cast
 
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
-from django.db.models import Q, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Q
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django_fsm import TransitionNotAllowed
 
@@ -190,7 +191,7 @@ def issue_move(
         fields.append("reply_waiting")
     at_end = position is None and after_id is None and before_id is None
     if at_end:
-        issue.position = _column_end(to_stage, issue.pk)
+        issue.position = _column_end(to_stage)
     else:
         issue.position = _position_for(issue, to_stage, position, after_id=after_id, before_id=before_id)
     _save_at(issue, now, fields)
@@ -270,11 +271,22 @@ def _record_planning_changes(issue: Issue, by, before: dict, *, now=None) -> lis
     return fields
 
 
-def _column_end(stage: str, exclude_pk: int):
-    """The position after the last card of `stage` (GAP when empty), as an expression the UPDATE that places the
-    card evaluates: one statement instead of reading the column's end first. Same result as `_position_for`'s end."""
-    last = issue_column(stage).exclude(pk=exclude_pk).order_by("-position", "-pk").values("position")[:1]
-    return Coalesce(Subquery(last), Value(0)) + Value(POSITION_GAP)
+def _column_end(stage: str) -> RawSQL:
+    """The position after the last card of `stage` (GAP when empty), as an expression the UPDATE that moves a card
+    into `stage` evaluates: one statement instead of reading the column's end first. Same result as
+    `_position_for`'s end. The moving card is not in `stage` yet (a move to its own stage is refused before this),
+    and a statement's subquery sees the table as it was before the statement, so the card need not be excluded.
+    """
+    return RawSQL(*_column_end_sql(connection.alias, stage))  # noqa: S611 - SQL compiled by the ORM, values as params
+
+
+@functools.lru_cache(maxsize=64)
+def _column_end_sql(alias: str, stage: str) -> tuple[str, tuple]:
+    """`_column_end`'s SQL for one stage, compiled once per process from the column's own definition
+    (`issue_column`): building and compiling that subquery on every move cost more than the rest of the UPDATE."""
+    last = issue_column(stage).order_by("-position", "-pk").values("position")[:1]
+    sql, params = last.query.get_compiler(alias).as_sql()
+    return f"COALESCE(({sql}), 0) + %s", (*params, POSITION_GAP)
 
 
 def _position_for(
