@@ -31,7 +31,7 @@ from django.utils.text import Truncator
 
 from labels.models import Label
 from milestones.models import Milestone
-from requests_app.cards import issue_card_badge, issues_annotate_for_cards
+from requests_app.cards import card_badge_possible, issue_card_badge, issues_annotate_for_cards
 from requests_app.metrics import done_q, issue_is_done
 from requests_app.models import Issue, IssueTransition, Stage
 from requests_app.policy import epics_visible_to, issue_epic_for_user, issues_visible_to
@@ -569,9 +569,48 @@ def _scope(name: str) -> str:
 
 
 def board_card(issue_id: int) -> BoardCard | None:
-    """One card, read as the board reads it (e.g. the card just moved): two queries."""
+    """One card, read as the board reads it: two queries (None if there is no such issue)."""
     cards = board_cards(Issue.objects.filter(pk=issue_id))
     return cards[0] if cards else None
+
+
+def board_card_from_issue(issue: Issue) -> BoardCard | None:
+    """The card of `issue` as `board_card(issue.pk)` reads it, built from the instance: `issue` must have its
+    `assignee` and `milestone` loaded (as `services.issue_move` returns it), and its labels are read (one query).
+
+    A blocked card (the reason and time of its latest move into 07) or one an app above issues may give a badge
+    (`requests_app.cards.card_badge_possible`) needs the annotated read: `board_card`, as rare as those cards are.
+    """
+    if issue.stage == Stage.BLOCKED:
+        return board_card(issue.pk)
+    labels = _card_labels([issue.pk]).get(issue.pk, [])
+    if card_badge_possible([name for name, _ in labels]):
+        return board_card(issue.pk)
+    assignee, milestone = issue.assignee, issue.milestone
+    row = {
+        "pk": issue.pk,
+        "title": issue.title,
+        # The FSM sets its target, a `Stage`: the card holds the plain code, as read from the database.
+        "stage": str(issue.stage),
+        "confidential": issue.confidential,
+        "weight": issue.weight,
+        "signed_off_at": issue.signed_off_at,
+        "blocked_from": str(issue.blocked_from),
+        "assignee_id": issue.assignee_id,
+        "assignee__first_name": assignee.first_name if assignee else None,
+        "assignee__last_name": assignee.last_name if assignee else None,
+        "assignee__username": assignee.username if assignee else None,
+        "requester_id": issue.requester_id,
+        "business_owner_id": issue.business_owner_id,
+        "milestone_id": issue.milestone_id,
+        "milestone__start_date": milestone.start_date if milestone else None,
+        "milestone__due_date": milestone.due_date if milestone else None,
+        "blocked_reason": None,  # outside 07, as `issues_with_blocked_since` reads it
+        "blocked_at": None,
+        "reply_waiting": issue.reply_waiting,
+        "needed_by": issue.needed_by,
+    }
+    return _card(row, labels, sla=None, now=timezone.now(), milestones={})
 
 
 def board_page_size(filters: BoardFilters) -> int:

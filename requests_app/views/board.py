@@ -229,9 +229,9 @@ def board_move(request, pk):
     if not _wants_json(request):
         messages.success(request, detail)
         return redirect(f"{reverse('board')}?{request.GET.urlencode()}")
-    # Only what the script needs: the card as the board renders it (two queries). The columns' counts are
-    # adjusted by the script (-1 where the card left, +1 where it landed), not recounted here.
-    card = selectors.board_card(issue.pk)
+    # Only what the script needs: the card as the board renders it, built from the moved issue (its labels are
+    # one query). The columns' counts are adjusted by the script (-1 where the card left, +1 where it landed).
+    card = selectors.board_card_from_issue(issue)
     _prepare_cards([card], request.user)
     html = _cards_html(request, [card], filter_query=_filter_query(_filters(request)), can_move=True)
     return JsonResponse(
