@@ -42,6 +42,8 @@ class BoardFilterForm(forms.Form):
 
 
 def _filters(request) -> BoardFilters:
+    if not request.GET:
+        return BoardFilters()  # what the form reads from no filters at all, without building it (every move)
     form = BoardFilterForm(request.GET)
     form.is_valid()
     data = {name: form.cleaned_data.get(name) or "" for name in form.fields}

@@ -100,6 +100,14 @@ def test_board_shows_only_open_issues(ic_client, ic_user):
     assert f'id="card-{closed.pk}"' not in ic_client.get("/board/").content.decode()
 
 
+def test_a_board_url_without_filters_reads_as_every_filter_left_empty(rf):
+    from requests_app.views.board import _filters
+
+    # No query string skips the form (every move asks): its defaults must be the form's reading of empty filters.
+    empty = "milestone=&assignee=&label=&priority=&request_type=&q=&lanes=&due="
+    assert _filters(rf.get("/board/")) == _filters(rf.get(f"/board/?{empty}"))
+
+
 @pytest.mark.parametrize(
     ("query", "expected"),
     [
