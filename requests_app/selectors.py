@@ -31,7 +31,7 @@ from django.utils.text import Truncator
 
 from labels.models import Label
 from milestones.models import Milestone
-from requests_app.cards import issue_card_badge, issues_annotate_for_cards
+from requests_app.cards import card_badge_possible, issue_card_badge, issues_annotate_for_cards
 from requests_app.metrics import done_q, issue_is_done
 from requests_app.models import Issue, IssueTransition, Stage
 from requests_app.policy import epics_visible_to, issue_epic_for_user, issues_visible_to
@@ -471,27 +471,11 @@ def board_cards(issues: QuerySet[Issue], *, limit: int | None = None) -> list[Bo
     contributed, related = _contributed_values(annotated)
     query = annotated.order_by("position", "pk").values(*CARD_VALUES, *contributed)
     rows = list(query[:limit] if limit is not None else query)
-    labels_by_issue: dict[int, list[tuple[str, str]]] = {}
-    if rows:
-        through = Issue.labels.through.objects.filter(issue_id__in=[row["pk"] for row in rows])
-        for issue_id, name, color in through.order_by("label__name").values_list(
-            "issue_id", "label__name", "label__color"
-        ):
-            labels_by_issue.setdefault(issue_id, []).append((name, color))
+    labels_by_issue = _card_labels([row["pk"] for row in rows])
     now = timezone.now()
     milestones: dict[int, Milestone] = {}
     cards = []
     for row in rows:
-        milestone = None
-        if row["milestone_id"] is not None:
-            milestone = milestones.get(row["milestone_id"])
-            if milestone is None:
-                milestone = milestones[row["milestone_id"]] = Milestone(
-                    pk=row["milestone_id"], start_date=row["milestone__start_date"], due_date=row["milestone__due_date"]
-                )
-        labels = labels_by_issue.get(row["pk"], [])
-        priority = next((name.rpartition("::")[2] for name, _ in labels if _scope(name) == PRIORITY_SCOPE), None)
-        blocked_at = row["blocked_at"] if row["stage"] == Stage.BLOCKED else None
         badge_source = SimpleNamespace(**{name: row[name] for name in contributed if "__" not in name})
         for rel, fields in related.items():
             values = {field: row[f"{rel}__{field}"] for field in fields}
@@ -499,39 +483,72 @@ def board_cards(issues: QuerySet[Issue], *, limit: int | None = None) -> list[Bo
                 badge_source, rel, SimpleNamespace(**values) if any(v is not None for v in values.values()) else None
             )
         cards.append(
-            BoardCard(
-                pk=row["pk"],
-                title=row["title"],
-                stage=row["stage"],
-                confidential=row["confidential"],
-                weight=row["weight"],
-                signed_off_at=row["signed_off_at"],
-                blocked_from=row["blocked_from"],
-                assignee_id=row["assignee_id"],
-                assignee_name=_person_name(
-                    row["assignee__first_name"], row["assignee__last_name"], row["assignee__username"]
-                ),
-                milestone_id=row["milestone_id"],
-                milestone=milestone,
-                requester_id=row["requester_id"],
-                business_owner_id=row["business_owner_id"],
-                blocked_reason=row["blocked_reason"],
-                blocked_at=blocked_at,
-                blocked_for=blocked_age(now - blocked_at) if blocked_at else "",
-                blocked_since=date_format(timezone.localtime(blocked_at), "D j M, H:i") if blocked_at else "",
-                blocked_reason_short=Truncator(row["blocked_reason"] or "").chars(70),
-                reply_waiting=row["reply_waiting"],
-                needed_by=row["needed_by"],
-                priority=priority,
-                labels=[
-                    CardLabel(name, color, _scope(name), name.rpartition("::")[2])
-                    for name, color in labels
-                    if _scope(name) != PRIORITY_SCOPE
-                ],
+            _card(
+                row,
+                labels_by_issue.get(row["pk"], []),
                 sla=issue_card_badge(badge_source),
+                now=now,
+                milestones=milestones,
             )
         )
     return cards
+
+
+def _card_labels(issue_ids: list[int]) -> dict[int, list[tuple[str, str]]]:
+    """Each issue's labels as (name, colour), by name: one query on the through table (none for no ids)."""
+    labels_by_issue: dict[int, list[tuple[str, str]]] = {}
+    if issue_ids:
+        through = Issue.labels.through.objects.filter(issue_id__in=issue_ids)
+        for issue_id, name, color in through.order_by("label__name").values_list(
+            "issue_id", "label__name", "label__color"
+        ):
+            labels_by_issue.setdefault(issue_id, []).append((name, color))
+    return labels_by_issue
+
+
+def _card(
+    row: Mapping[str, Any], labels: list[tuple[str, str]], *, sla: object, now, milestones: dict[int, Milestone]
+) -> BoardCard:
+    """The one place that decides what a card shows, from its `CARD_VALUES`, its labels by name and its badge:
+    the priority label split off, the blocked text, the assignee's name, the milestone the guards read (one
+    unsaved `Milestone` per id, shared through `milestones`)."""
+    milestone = None
+    if row["milestone_id"] is not None:
+        milestone = milestones.get(row["milestone_id"])
+        if milestone is None:
+            milestone = milestones[row["milestone_id"]] = Milestone(
+                pk=row["milestone_id"], start_date=row["milestone__start_date"], due_date=row["milestone__due_date"]
+            )
+    blocked_at = row["blocked_at"] if row["stage"] == Stage.BLOCKED else None
+    return BoardCard(
+        pk=row["pk"],
+        title=row["title"],
+        stage=row["stage"],
+        confidential=row["confidential"],
+        weight=row["weight"],
+        signed_off_at=row["signed_off_at"],
+        blocked_from=row["blocked_from"],
+        assignee_id=row["assignee_id"],
+        assignee_name=_person_name(row["assignee__first_name"], row["assignee__last_name"], row["assignee__username"]),
+        milestone_id=row["milestone_id"],
+        milestone=milestone,
+        requester_id=row["requester_id"],
+        business_owner_id=row["business_owner_id"],
+        blocked_reason=row["blocked_reason"],
+        blocked_at=blocked_at,
+        blocked_for=blocked_age(now - blocked_at) if blocked_at else "",
+        blocked_since=date_format(timezone.localtime(blocked_at), "D j M, H:i") if blocked_at else "",
+        blocked_reason_short=Truncator(row["blocked_reason"] or "").chars(70),
+        reply_waiting=row["reply_waiting"],
+        needed_by=row["needed_by"],
+        priority=next((name.rpartition("::")[2] for name, _ in labels if _scope(name) == PRIORITY_SCOPE), None),
+        labels=[
+            CardLabel(name, color, _scope(name), name.rpartition("::")[2])
+            for name, color in labels
+            if _scope(name) != PRIORITY_SCOPE
+        ],
+        sla=sla,
+    )
 
 
 def _contributed_values(issues: QuerySet[Issue]) -> tuple[list[str], dict[str, list[str]]]:
@@ -552,9 +569,48 @@ def _scope(name: str) -> str:
 
 
 def board_card(issue_id: int) -> BoardCard | None:
-    """One card, read as the board reads it (e.g. the card just moved): two queries."""
+    """One card, read as the board reads it: two queries (None if there is no such issue)."""
     cards = board_cards(Issue.objects.filter(pk=issue_id))
     return cards[0] if cards else None
+
+
+def board_card_from_issue(issue: Issue) -> BoardCard | None:
+    """The card of `issue` as `board_card(issue.pk)` reads it, built from the instance: `issue` must have its
+    `assignee` and `milestone` loaded (as `services.issue_move` returns it), and its labels are read (one query).
+
+    A blocked card (the reason and time of its latest move into 07) or one an app above issues may give a badge
+    (`requests_app.cards.card_badge_possible`) needs the annotated read: `board_card`, as rare as those cards are.
+    """
+    if issue.stage == Stage.BLOCKED:
+        return board_card(issue.pk)
+    labels = _card_labels([issue.pk]).get(issue.pk, [])
+    if card_badge_possible([name for name, _ in labels]):
+        return board_card(issue.pk)
+    assignee, milestone = issue.assignee, issue.milestone
+    row = {
+        "pk": issue.pk,
+        "title": issue.title,
+        # The FSM sets its target, a `Stage`: the card holds the plain code, as read from the database.
+        "stage": str(issue.stage),
+        "confidential": issue.confidential,
+        "weight": issue.weight,
+        "signed_off_at": issue.signed_off_at,
+        "blocked_from": str(issue.blocked_from),
+        "assignee_id": issue.assignee_id,
+        "assignee__first_name": assignee.first_name if assignee else None,
+        "assignee__last_name": assignee.last_name if assignee else None,
+        "assignee__username": assignee.username if assignee else None,
+        "requester_id": issue.requester_id,
+        "business_owner_id": issue.business_owner_id,
+        "milestone_id": issue.milestone_id,
+        "milestone__start_date": milestone.start_date if milestone else None,
+        "milestone__due_date": milestone.due_date if milestone else None,
+        "blocked_reason": None,  # outside 07, as `issues_with_blocked_since` reads it
+        "blocked_at": None,
+        "reply_waiting": issue.reply_waiting,
+        "needed_by": issue.needed_by,
+    }
+    return _card(row, labels, sla=None, now=timezone.now(), milestones={})
 
 
 def board_page_size(filters: BoardFilters) -> int:

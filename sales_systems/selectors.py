@@ -1,3 +1,5 @@
+from collections.abc import Collection
+
 from django.db.models import F, IntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast, Coalesce
@@ -61,6 +63,14 @@ def systems_sla(issue: Issue, now=None, calendar: WorkingCalendar | None = None)
         actioned=prio == PRIO_ORDER[2],
         calendar=calendar,
     )
+
+
+def systems_sla_possible(label_names: Collection[str]) -> bool:
+    """Whether `systems_sla` may give an issue with these labels a badge: its clock starts with a `MktgOpsPrio::`
+    label (`_prio_label`), so without one there is none. Case-blind, as SQLite's LIKE in `_prio_label` is: a
+    "maybe" only costs the caller the annotated read."""
+    prefix = f"{PRIO_SCOPE}::".casefold()
+    return any(name.casefold().startswith(prefix) for name in label_names)
 
 
 def issues_with_sla(issues: QuerySet[Issue]) -> QuerySet[Issue]:

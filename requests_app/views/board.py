@@ -42,6 +42,8 @@ class BoardFilterForm(forms.Form):
 
 
 def _filters(request) -> BoardFilters:
+    if not request.GET:
+        return BoardFilters()  # what the form reads from no filters at all, without building it (every move)
     form = BoardFilterForm(request.GET)
     form.is_valid()
     data = {name: form.cleaned_data.get(name) or "" for name in form.fields}
@@ -229,9 +231,9 @@ def board_move(request, pk):
     if not _wants_json(request):
         messages.success(request, detail)
         return redirect(f"{reverse('board')}?{request.GET.urlencode()}")
-    # Only what the script needs: the card as the board renders it (two queries). The columns' counts are
-    # adjusted by the script (-1 where the card left, +1 where it landed), not recounted here.
-    card = selectors.board_card(issue.pk)
+    # Only what the script needs: the card as the board renders it, built from the moved issue (its labels are
+    # one query). The columns' counts are adjusted by the script (-1 where the card left, +1 where it landed).
+    card = selectors.board_card_from_issue(issue)
     _prepare_cards([card], request.user)
     html = _cards_html(request, [card], filter_query=_filter_query(_filters(request)), can_move=True)
     return JsonResponse(
