@@ -15,9 +15,14 @@
 
   document.querySelectorAll("select[data-label-picker]").forEach(function (select) {
     const multiple = select.multiple;
-    // Tom Select moves the <label> to its own input: the hidden select keeps a name of its own.
+    // Tom Select moves the <label> to its own input: the hidden select keeps a name of its own. Only the label's own
+    // words: a <label> wrapping the select (the board's filter) also holds the text of every <option>.
     const label = select.labels && select.labels[0];
-    if (label && !select.hasAttribute("aria-label")) select.setAttribute("aria-label", label.textContent.trim());
+    if (label && !select.hasAttribute("aria-label")) {
+      const words = label.cloneNode(true);
+      words.querySelectorAll("select").forEach(function (inner) { inner.remove(); });
+      select.setAttribute("aria-label", words.textContent.replace(/\s+/g, " ").trim());
+    }
     new TomSelect(select, {
       // × or Backspace takes a label off; on the board's filter that is the way back to "Any label".
       plugins: multiple ? ["remove_button"] : ["remove_button", "placeholder_while_empty"],

@@ -86,6 +86,8 @@ def test_the_board_filter_reads_any_label_once_and_is_used_from_the_keyboard(pag
     other = factories.IssueFactory(title="Something else")
     page.goto(f"{live_server.url}/board/")
     assert _shown(page, ".board-filters").count("Any label") == 1
+    # Named by its label's words alone, not also by the text of every label in the list.
+    expect(page.locator(".board-filters .ts-control input")).to_have_accessible_name("Label")
 
     # Tab in from the select before it, type, Enter picks; Backspace takes it off and "Any label" is back.
     page.focus(".board-filters select[name=assignee]")
