@@ -25,16 +25,23 @@ def _first_line(text: str, limit: int = 200) -> str:
     return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
-def _followers(issue, plan: dict, *, kind_for_requester=Kind.WATCHED) -> dict:
-    """The requester (as `kind_for_requester`), the assignee and the watchers (WATCHED), less those who
-    unwatched (except for the kinds that concern them directly)."""
-    watching, unwatched = services.watch_rows(issue)
-    for user in watching:
-        plan.setdefault(user, Kind.WATCHED)
-    if issue.assignee_id and issue.assignee_id not in unwatched:
-        plan.setdefault(issue.assignee, Kind.WATCHED)
+def _followers(issue, plan: dict, *, kind_for_requester=Kind.WATCHED, kind_for_assignee=None) -> dict:
+    """The requester (as `kind_for_requester`), the assignee (as `kind_for_assignee` if given, which reaches them
+    even if they unwatched, else WATCHED) and the watchers (WATCHED), less those who unwatched (except for the
+    kinds that concern them directly).
+
+    One query: the watch rows hold the requester and the assignee when they watch (the usual case), so their
+    relations on `issue` are read only for someone without a watch row.
+    """
+    rows = services.watch_rows(issue)
+    unwatched = {pk for pk, person in rows.items() if not person.watching}
+    for person in rows.values():
+        if person.watching and person.is_active:
+            plan.setdefault(person, Kind.WATCHED)
+    if issue.assignee_id and (kind_for_assignee or issue.assignee_id not in unwatched):
+        plan[rows.get(issue.assignee_id) or issue.assignee] = kind_for_assignee or Kind.WATCHED
     if issue.requester_id not in unwatched or kind_for_requester not in (Kind.COMMENT, Kind.WATCHED):
-        plan[issue.requester] = kind_for_requester
+        plan[rows.get(issue.requester_id) or issue.requester] = kind_for_requester
     return plan
 
 
@@ -44,19 +51,9 @@ def _mentions(plan: dict, text: str) -> dict:
     return plan
 
 
-def _merge(plan: dict) -> dict:
-    """{user: kind} keyed by user id (instances of one person may differ); the most specific kind wins."""
-    merged: dict = {}
-    for user, kind in plan.items():
-        pk = user.pk
-        if pk not in merged or services.PRIORITY.index(kind) < services.PRIORITY.index(merged[pk][1]):
-            merged[pk] = (user, kind)
-    return dict(merged.values())
-
-
 def on_created(sender, *, issue, by, **kwargs):
     services.watch_ensure(issue=issue, users=[issue.requester])
-    services.notify(issue=issue, actor=by, plan=_merge(_mentions({}, issue.description)), anchor="")
+    services.notify(issue=issue, actor=by, plan=_mentions({}, issue.description), anchor="")
 
 
 def on_commented(sender, *, issue, by, comment, **kwargs):
@@ -66,7 +63,7 @@ def on_commented(sender, *, issue, by, comment, **kwargs):
     services.notify(
         issue=issue,
         actor=by,
-        plan=_merge(plan),
+        plan=plan,
         text=f"commented: {_first_line(comment.body)}",
         anchor=f"comment-{comment.pk}",
     )
@@ -94,7 +91,7 @@ def on_replied(sender, *, issue, by, transition, comment, **kwargs):
     services.notify(
         issue=issue,
         actor=by,
-        plan=_merge(plan),
+        plan=plan,
         text=f"answered, back in 00: Triage: {_first_line(comment.body)}",
         anchor=f"comment-{comment.pk}",
     )
@@ -108,7 +105,7 @@ def on_moved(sender, *, issue, by, transition, **kwargs):
     text = f"moved it to {Stage(to).label}"
     if transition.reason:
         text = _first_line(transition.reason, 290) if to == Stage.NEEDS_INFO else f"{text}: {transition.reason}"
-    services.notify(issue=issue, actor=by, plan=_merge(plan), text=text, anchor=f"move-{transition.pk}")
+    services.notify(issue=issue, actor=by, plan=plan, text=text, anchor=f"move-{transition.pk}")
     if to == Stage.COMPLETED:
         # Label → Slack channel rules (handbook-update labels): one message per channel, once. Recorded in the
         # move's transaction (task outbox), sent after commit: a broker outage delays it, never loses it.
@@ -121,7 +118,7 @@ def on_assigned(sender, *, issue, by, assignee, **kwargs):
         services.watch_ensure(issue=issue, users=[assignee])
         plan[assignee] = Kind.ASSIGNED
     who = assignee.get_full_name() or assignee.get_username() if assignee else "nobody"
-    services.notify(issue=issue, actor=by, plan=_merge(plan), text=f"assigned {who}")
+    services.notify(issue=issue, actor=by, plan=plan, text=f"assigned {who}")
 
 
 def on_edited(sender, *, issue, by, revision, **kwargs):
@@ -137,7 +134,7 @@ def on_edited(sender, *, issue, by, revision, **kwargs):
     services.notify(
         issue=issue,
         actor=by,
-        plan=_merge(plan),
+        plan=plan,
         text=f"edited the {changed}",
         anchor=f"event-{event.pk}" if event else "",
     )
@@ -150,14 +147,12 @@ def on_closed(sender, *, issue, by, duplicate_of=None, **kwargs):
         services.watchers_move(from_issue=issue, to_issue=duplicate_of)
         services.watch_ensure(issue=duplicate_of, users=[issue.requester])
         text = f"closed it as a duplicate of #{duplicate_of.pk}: follow that one from now on"
-    services.notify(issue=issue, actor=by, plan=_merge(plan), text=text)
+    services.notify(issue=issue, actor=by, plan=plan, text=text)
 
 
 def on_signed_off(sender, *, issue, by, **kwargs):
-    plan = _followers(issue, {}, kind_for_requester=Kind.SIGNED_OFF)
-    if issue.assignee_id:
-        plan[issue.assignee] = Kind.SIGNED_OFF
-    services.notify(issue=issue, actor=by, plan=_merge(plan), text="recorded the business owner's sign-off")
+    plan = _followers(issue, {}, kind_for_requester=Kind.SIGNED_OFF, kind_for_assignee=Kind.SIGNED_OFF)
+    services.notify(issue=issue, actor=by, plan=plan, text="recorded the business owner's sign-off")
 
 
 def on_rolled_over(sender, *, issue_ids, by, from_title, to_title, **kwargs):

@@ -8,9 +8,11 @@ the task outbox (sent after commit) for the worker, never sent inside the reques
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
@@ -72,16 +74,47 @@ def watch_set(*, issue, user, watching: bool) -> Watch:
     return watch
 
 
-def watch_rows(issue) -> tuple[list, set[int]]:
-    """(active users watching `issue`, ids of those who unwatched it): one query."""
-    rows = Watch.objects.filter(issue=issue).select_related("user")
-    watching, unwatched = [], set()
-    for row in rows:
-        if not row.watching:
-            unwatched.add(row.user_id)
-        elif row.user.is_active:
-            watching.append(row.user)
-    return watching, unwatched
+@dataclass(eq=False)
+class Recipient:
+    """Someone with a watch row on an issue, read with their preferences: what `notify` needs of a person, without
+    a User instance. It stands in for the user where `notify` asks `issue_notify_allowed`, which reads `pk`,
+    `is_active`, `is_authenticated`, `is_superuser` and (for a confidential issue, on a roles cache miss) `groups`."""
+
+    pk: int
+    email: str
+    is_active: bool
+    is_superuser: bool
+    watching: bool
+    email_kinds: list[str]  # DEFAULT_EMAIL_KINDS when they have no preference row
+    daily_digest: bool
+
+    is_authenticated = True  # a row of the user table, as User.is_authenticated always is
+
+    @property
+    def groups(self):
+        """Their groups, as `User.groups` reads them (one query; `accounts.roles` caches the names)."""
+        return Group.objects.filter(user=self.pk)
+
+
+def watch_rows(issue) -> dict[int, Recipient]:
+    """Everyone with a watch row on `issue`, watching or not (`watching`), by user id, with their preferences:
+    one query, no model instances."""
+    rows = Watch.objects.filter(issue_id=issue.pk).values_list(
+        "user_id",
+        "user__email",
+        "user__is_active",
+        "user__is_superuser",
+        "watching",
+        "user__notification_preference__email_kinds",
+        # Never NULL in its table: NULL here means no preference row (the defaults apply).
+        "user__notification_preference__daily_digest",
+    )
+    people = {}
+    for pk, email, active, superuser, watching, kinds, digest in rows:
+        if digest is None:
+            kinds, digest = DEFAULT_EMAIL_KINDS, False
+        people[pk] = Recipient(pk, email, active, superuser, watching, kinds, digest)
+    return people
 
 
 def watchers_move(*, from_issue, to_issue) -> int:
@@ -93,7 +126,8 @@ def watchers_move(*, from_issue, to_issue) -> int:
 
 
 def notify(*, issue, actor, plan: dict, text: str = "", anchor: str = "") -> list[Notification]:
-    """Write one notification per person in `plan` ({user: Kind}) about one change of `issue`.
+    """Write one notification per person in `plan` ({person: Kind}; a person is a User or a `Recipient`) about one
+    change of `issue`.
 
     Leaves out the actor and anyone who may not see the issue; e-mails those whose preferences want this kind
     (or keeps it for their digest), queued on commit. Returns the notifications written.
@@ -102,8 +136,13 @@ def notify(*, issue, actor, plan: dict, text: str = "", anchor: str = "") -> lis
 
 
 def notify_many(changes: list[tuple]) -> list[Notification]:
-    """`notify` for many changes at once ((issue, actor, plan, text, anchor) each): one query for the
-    preferences, one insert, one task queued on commit, however many changes (the rollover's batch)."""
+    """`notify` for many changes at once ((issue, actor, plan, text, anchor) each): at most one query for the
+    preferences, one insert, one task queued on commit, however many changes (the rollover's batch).
+
+    A plan's people are User instances or `Recipient`s (from `watch_rows`, preferences already read: only the
+    others' are queried). One person may appear as both: the most specific kind wins, told once.
+    Returns the notifications written (`recipient` set by id, not loaded).
+    """
     chosen = []
     for issue, actor, plan, text, anchor in changes:
         per_issue: dict[int, tuple] = {}
@@ -113,24 +152,41 @@ def notify_many(changes: list[tuple]) -> list[Notification]:
             if not issue_notify_allowed(user, issue):
                 continue
             current = per_issue.get(user.pk)
-            if current is None or PRIORITY.index(kind) < PRIORITY.index(current[1]):
+            if current is None:
                 per_issue[user.pk] = (user, kind)
+                continue
+            person = current[0] if isinstance(current[0], Recipient) else user  # the one whose preferences are read
+            best = kind if PRIORITY.index(kind) < PRIORITY.index(current[1]) else current[1]
+            per_issue[user.pk] = (person, best)
         chosen += [(issue, actor, user, kind, text, anchor) for user, kind in per_issue.values()]
     if not chosen:
         return []
-    recipients = {user.pk for _, _, user, _, _, _ in chosen}
-    prefs = {p.user_id: p for p in NotificationPreference.objects.filter(user_id__in=recipients)}
+    unread = {user.pk for _, _, user, _, _, _ in chosen if not isinstance(user, Recipient)}
+    prefs: dict[int, tuple[list[str], bool]] = {}
+    if unread:
+        read = NotificationPreference.objects.filter(user_id__in=unread).values_list(
+            "user_id", "email_kinds", "daily_digest"
+        )
+        prefs = {pk: (kinds, digest) for pk, kinds, digest in read}
     rows, immediate = [], []
     for issue, actor, user, kind, text, anchor in chosen:
-        pref = prefs.get(user.pk)
-        kinds = pref.email_kinds if pref else DEFAULT_EMAIL_KINDS
+        if isinstance(user, Recipient):
+            kinds, digest = user.email_kinds, user.daily_digest
+        else:
+            kinds, digest = prefs.get(user.pk, (DEFAULT_EMAIL_KINDS, False))
         wants = bool(user.email) and kind in kinds
         rows.append(
             Notification(
-                recipient=user, actor=actor, issue=issue, kind=kind, text=text[:300], anchor=anchor, wants_email=wants
+                recipient_id=user.pk,
+                actor=actor,
+                issue=issue,
+                kind=kind,
+                text=text[:300],
+                anchor=anchor,
+                wants_email=wants,
             )
         )
-        if wants and not (pref and pref.daily_digest):
+        if wants and not digest:
             immediate.append(len(rows) - 1)
     created = Notification.objects.bulk_create(rows, batch_size=500)
     ids = [created[i].pk for i in immediate]

@@ -149,3 +149,12 @@ class WatchFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(UserFactory)
     issue = factory.SubFactory(IssueFactory)
     watching = True
+
+
+class NotificationPreferenceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "notifications.NotificationPreference"
+
+    user = factory.SubFactory(UserFactory)
+    email_kinds = factory.LazyFunction(list)
+    daily_digest = False
