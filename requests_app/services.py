@@ -139,13 +139,14 @@ def issue_move(
         if not issues_visible_to(by).filter(pk=issue_id).exists():
             raise IssueNotFound(NOT_FOUND)
         raise IssueMoveForbidden("Only MktgOps team members can move issues between stages.")
-    # One query checks visibility, locks the row and reads what the guards (milestone), the planning events
-    # (assignee, milestone) and the callers' responses (requester) look at; `of=("self",)` locks the issue alone.
+    # One query checks visibility, locks the row and reads what the guards (milestone), the planning events and
+    # the callers' responses (assignee) look at; `of=("self",)` locks the issue alone. Not the requester: the
+    # notifications find them among the watchers (and each joined model costs the ORM more than its SQL).
     try:
         issue = (
             issues_visible_to(by)
             .select_for_update(of=("self",))
-            .select_related("requester", "assignee", "milestone")
+            .select_related("assignee", "milestone")
             .get(pk=issue_id)
         )
     except Issue.DoesNotExist:
