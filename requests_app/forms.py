@@ -277,6 +277,9 @@ CSV_CHECK_ATTRS = {
     "hx-target": "#csv-report",
     "hx-swap": "outerHTML",
     "hx-encoding": "multipart/form-data",
+    # The newest check wins: a source picked and a file chosen in quick succession sent two checks, and the
+    # first answer's swap left the second swapping into the replaced (detached) report, so nothing showed.
+    "hx-sync": "closest form:replace",
 }
 CSV_HELP = (
     "CSV as Excel or Google Sheets saves it: “CSV UTF-8”, “CSV (Comma delimited)” or “Unicode Text”; commas, "
