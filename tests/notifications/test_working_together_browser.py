@@ -59,7 +59,9 @@ def test_working_together_on_a_request(browser, live_server, tmp_path):
     issue = Issue.objects.get(title="Lead form drops UTM parameters")
     thumb = rae_page.locator(f"#files img[src='/issues/{issue.pk}/attachments/{Attachment.objects.get().pk}/']")
     thumb.wait_for()
-    assert thumb.evaluate("img => img.naturalWidth") == 64  # the re-encoded image loads inline
+    # The re-encoded image loads inline (waited for: under load the element is there before its bytes are).
+    rae_page.wait_for_function("img => img.complete", arg=thumb.element_handle())
+    assert thumb.evaluate("img => img.naturalWidth") == 64
 
     # 2. Ivy asks a question: the issue goes to 01 and Rae gets the e-mail.
     ivy_page = sign_in(browser, live_server, "ivy")
