@@ -19,6 +19,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from mktgops_portal.compiled_queries import CompiledQuery
 from mktgops_portal.errors import Invalid
 from notifications.errors import NotificationErrorCode
 from notifications.models import DEFAULT_EMAIL_KINDS, Kind, Notification, NotificationPreference, Watch
@@ -96,10 +97,9 @@ class Recipient:
         return Group.objects.filter(user=self.pk)
 
 
-def watch_rows(issue) -> dict[int, Recipient]:
-    """Everyone with a watch row on `issue`, watching or not (`watching`), by user id, with their preferences:
-    one query, no model instances."""
-    rows = Watch.objects.filter(issue_id=issue.pk).values_list(
+# Every change reads its issue's watchers: compiled once (see mktgops_portal.compiled_queries).
+WATCH_ROWS = CompiledQuery(
+    lambda issue_id: Watch.objects.filter(issue_id=issue_id).values_list(
         "user_id",
         "user__email",
         "user__is_active",
@@ -109,8 +109,14 @@ def watch_rows(issue) -> dict[int, Recipient]:
         # Never NULL in its table: NULL here means no preference row (the defaults apply).
         "user__notification_preference__daily_digest",
     )
+)
+
+
+def watch_rows(issue) -> dict[int, Recipient]:
+    """Everyone with a watch row on `issue`, watching or not (`watching`), by user id, with their preferences:
+    one query, no model instances."""
     people = {}
-    for pk, email, active, superuser, watching, kinds, digest in rows:
+    for pk, email, active, superuser, watching, kinds, digest in WATCH_ROWS.fetch(issue.pk):
         if digest is None:
             kinds, digest = DEFAULT_EMAIL_KINDS, False
         people[pk] = Recipient(pk, email, active, superuser, watching, kinds, digest)

@@ -19,6 +19,7 @@ LAYERS: dict[str, int] = {
     "mktgops_portal.errors": -1,
     "mktgops_portal.spreadsheet": -1,
     "mktgops_portal.caching": -1,
+    "mktgops_portal.compiled_queries": -1,
     # Request plumbing any view may ask: a safe `next`, the upload limit's refusal (issue 12).
     "mktgops_portal.redirects": -1,
     "mktgops_portal.uploads": -1,

@@ -1,0 +1,91 @@
+"""A compiled query answers what its queryset answers, compiles once per connection, and refuses shapes it
+cannot replay faithfully."""
+
+import pytest
+from django.db import connections
+from django.db.models.sql.compiler import SQLCompiler
+
+from mktgops_portal.compiled_queries import CompiledQuery
+from notifications.models import Watch
+from requests_app.models import Issue
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+ISSUE_WITH_PLANNING = CompiledQuery(
+    lambda pk: Issue.objects.select_related("assignee", "milestone").filter(pk=pk),
+)
+WATCHERS = CompiledQuery(
+    lambda issue_id: (
+        Watch.objects.filter(issue_id=issue_id)
+        .order_by("user_id")
+        .values_list("user_id", "user__email", "watching", "user__notification_preference__email_kinds")
+    ),
+)
+
+
+def test_instances_are_the_querysets_with_their_relations_loaded(ic_user, django_assert_num_queries):
+    milestone = factories.current_milestone()
+    planned = factories.IssueFactory(assignee=ic_user, milestone=milestone, weight=3, title="Planned")
+    unplanned = factories.IssueFactory(title="Unplanned")
+
+    with django_assert_num_queries(1):
+        [issue] = ISSUE_WITH_PLANNING.fetch(planned.pk)
+        assert issue.assignee.username == ic_user.username  # loaded with the row: no second query
+        assert issue.milestone.due_date == milestone.due_date
+    orm = Issue.objects.select_related("assignee", "milestone").get(pk=planned.pk)
+    for field in Issue._meta.concrete_fields:
+        assert getattr(issue, field.attname) == getattr(orm, field.attname), field.name
+    assert issue._state.adding is False
+    assert issue._state.db == "default"
+
+    with django_assert_num_queries(1):
+        [other] = ISSUE_WITH_PLANNING.fetch(unplanned.pk)  # the new value, not the first one's rows
+        assert other.title == "Unplanned"
+        assert other.assignee is None
+        assert other.milestone is None
+    assert ISSUE_WITH_PLANNING.fetch(unplanned.pk + planned.pk + 1000) == []
+
+
+def test_values_list_rows_are_the_querysets_converted_values(requester_user, ic_user):
+    issue = factories.IssueFactory(requester=requester_user)
+    factories.WatchFactory(issue=issue, user=requester_user)
+    factories.WatchFactory(issue=issue, user=ic_user, watching=False)
+    factories.NotificationPreferenceFactory(user=ic_user, email_kinds=["mention"])
+
+    rows = WATCHERS.fetch(issue.pk)
+
+    assert rows == list(WATCHERS.build(issue.pk))  # the ORM's own answer, JSON decoded and NULLs as None
+    assert rows == [
+        (requester_user.pk, requester_user.email, True, None),
+        (ic_user.pk, ic_user.email, False, ["mention"]),
+    ]
+
+
+def test_it_compiles_once_per_connection(ic_user, monkeypatch):
+    first, second = factories.IssueFactory(), factories.IssueFactory()
+    query = CompiledQuery(lambda pk: Issue.objects.filter(pk=pk))
+    compiled = []
+    original = SQLCompiler.as_sql
+    monkeypatch.setattr(SQLCompiler, "as_sql", lambda self, *a, **k: compiled.append(1) or original(self, *a, **k))
+
+    assert [i.pk for i in query.fetch(first.pk)] == [first.pk]
+    assert [i.pk for i in query.fetch(second.pk)] == [second.pk]
+    assert len(compiled) == 1
+    assert query._by_connection.get(connections["default"]) is not None
+
+
+@pytest.mark.parametrize(
+    ("build", "why"),
+    [
+        (lambda pk: Issue.objects.filter(pk=pk, requester_id=pk), "2 times"),  # a value used twice
+        (lambda pk: Issue.objects.filter(weight=pk), "compile to SQL"),  # a positive-only field: no SQL at all
+        (lambda pk: Issue.objects.filter(weight=1), "0 times"),  # never used: the value would be ignored
+        (lambda pk: Issue.objects.filter(pk=pk).values_list("pk", flat=True), "model instances or values_list"),
+        (lambda pk: Issue.objects.filter(pk=pk).values("pk"), "model instances or values_list"),
+    ],
+)
+def test_shapes_it_cannot_replay_are_refused_on_first_use(build, why):
+    with pytest.raises(ValueError, match=why):
+        CompiledQuery(build).fetch(1)
