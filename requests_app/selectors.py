@@ -31,6 +31,7 @@ from django.utils.text import Truncator
 
 from labels.models import Label
 from milestones.models import Milestone
+from mktgops_portal.compiled_queries import CompiledQuery
 from requests_app.cards import card_badge_possible, issue_card_badge, issues_annotate_for_cards
 from requests_app.metrics import done_q, issue_is_done
 from requests_app.models import Issue, IssueTransition, Stage
@@ -494,15 +495,25 @@ def board_cards(issues: QuerySet[Issue], *, limit: int | None = None) -> list[Bo
     return cards
 
 
+def _card_labels_query(issues: Q) -> QuerySet:
+    """(issue id, label name, colour) rows of the `issues` the condition picks, by label name."""
+    through = Issue.labels.through.objects.filter(issues)
+    return through.order_by("label__name").values_list("issue_id", "label__name", "label__color")
+
+
+# The card a move answers with reads one issue's labels: compiled once (see mktgops_portal.compiled_queries).
+ONE_CARD_LABELS = CompiledQuery(lambda issue_id: _card_labels_query(Q(issue_id=issue_id)))
+
+
 def _card_labels(issue_ids: list[int]) -> dict[int, list[tuple[str, str]]]:
     """Each issue's labels as (name, colour), by name: one query on the through table (none for no ids)."""
     labels_by_issue: dict[int, list[tuple[str, str]]] = {}
-    if issue_ids:
-        through = Issue.labels.through.objects.filter(issue_id__in=issue_ids)
-        for issue_id, name, color in through.order_by("label__name").values_list(
-            "issue_id", "label__name", "label__color"
-        ):
-            labels_by_issue.setdefault(issue_id, []).append((name, color))
+    if len(issue_ids) == 1:
+        rows = ONE_CARD_LABELS.fetch(issue_ids[0])
+    else:
+        rows = list(_card_labels_query(Q(issue_id__in=issue_ids))) if issue_ids else []
+    for issue_id, name, color in rows:
+        labels_by_issue.setdefault(issue_id, []).append((name, color))
     return labels_by_issue
 
 
