@@ -18,9 +18,10 @@ from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import EmptyResultSet
-from django.db import connections
-from django.db.models import QuerySet
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
+from django.db.models import Q, QuerySet
 from django.db.models.query import ModelIterable, ValuesListIterable, get_related_populators
+from django.db.models.sql import UpdateQuery
 
 # Stand-ins for the varying values while the query is compiled: numbers nothing else in a query uses.
 MARKERS = (-7_340_033, -7_340_034, -7_340_035, -7_340_036)
@@ -113,3 +114,57 @@ class CompiledQuery:
     def fetch(self, *values, using: str | None = None) -> list:
         compiled = self._compiled(using)
         return compiled.rows(values) if compiled.values_list else compiled.instances(values)
+
+
+class CompiledUpdate:
+    """`obj.save(update_fields=fields)` for hot paths: one UPDATE by primary key, compiled by the ORM once per
+    connection and shape (the fields, which of them are NULL, which are expressions), then run with the instance's
+    new values, read as `save()` reads them (each field's `pre_save`, so `auto_now` fields stamp) and prepared by
+    their fields; an expression value (e.g. a subquery) must compile to the same SQL each time, with new params.
+
+    Unlike `save()` it sends no `pre_save`/`post_save` signals: use it only for models nothing listens to.
+    Raises `DatabaseError` when no row was updated (as `save(update_fields=…)` does) and ValueError on first use
+    when its own parameters differ from the ORM's for the same values (a field it cannot prepare the same way).
+    """
+
+    def __init__(self, model):
+        self.model = model
+        self._by_connection: weakref.WeakKeyDictionary[Any, dict[tuple, tuple]] = weakref.WeakKeyDictionary()
+
+    def save(self, obj, fields: list[str], *, using: str = DEFAULT_DB_ALIAS) -> None:
+        connection = connections[using]
+        values = [(field, field.pre_save(obj, False)) for field in map(self.model._meta.get_field, fields)]
+        shape = tuple((field.attname, value is None, hasattr(value, "resolve_expression")) for field, value in values)
+        shapes = self._by_connection.setdefault(connection, {})
+        compiled = shapes.get(shape)
+        if compiled is None:
+            query = UpdateQuery(self.model)
+            query.add_update_fields([(field, None, value) for field, value in values])
+            query.add_q(Q(pk=obj.pk))
+            compiler = query.get_compiler(connection=connection)
+            sql, expected = compiler.as_sql()
+            params, expression_sql = self._params(compiler, values, obj.pk)
+            if params != list(expected):
+                raise ValueError(f"{self.model.__name__}: a compiled update would not send what save() sends: {sql}")
+            compiled = shapes[shape] = (sql, compiler, expression_sql)
+        sql, compiler, expected_expression_sql = compiled
+        params, expression_sql = self._params(compiler, values, obj.pk)
+        if expression_sql != expected_expression_sql:
+            raise ValueError(f"{self.model.__name__}: an expression compiled to other SQL than the first time")
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            if cursor.rowcount != 1:
+                raise DatabaseError("Save with update_fields did not affect any rows.")
+
+    def _params(self, compiler, values: list, pk) -> tuple[list, list[str]]:
+        params, expression_sql = [], []
+        for field, value in values:
+            if hasattr(value, "resolve_expression"):
+                resolved = value.resolve_expression(compiler.query, allow_joins=False, for_save=True)
+                sql, expression_params = compiler.compile(resolved)
+                expression_sql.append(sql)
+                params.extend(expression_params)
+            elif value is not None:
+                params.append(field.get_db_prep_save(value, connection=compiler.connection))
+        params.append(self.model._meta.pk.get_db_prep_value(pk, compiler.connection))
+        return params, expression_sql

@@ -16,7 +16,7 @@ from audit.services import audit_record
 from labels.models import Label
 from labels.services import labels_check, labels_validate
 from milestones.selectors import milestone_current, milestone_planning_refusal
-from mktgops_portal.compiled_queries import CompiledQuery
+from mktgops_portal.compiled_queries import CompiledQuery, CompiledUpdate
 from mktgops_portal.errors import Conflict, Forbidden, Invalid, NotFound
 from requests_app import events, policy, signals
 from requests_app import models as m
@@ -211,11 +211,17 @@ ISSUE_LOCKED_READ = CompiledQuery(
 )
 
 
+# Saving an issue's changed fields is the write of every move: compiled once per shape (see
+# mktgops_portal.compiled_queries). Nothing listens to an Issue's pre_save/post_save (it sends neither); changes
+# are announced by requests_app.signals.
+ISSUE_UPDATE = CompiledUpdate(Issue)
+
+
 def _save_at(issue: Issue, now, fields: list[str]) -> None:
     """`issue.save(update_fields=fields)` with `updated_at` stamped `now`, the service's clock."""
     issue._now, before = now, issue._now
     try:
-        issue.save(update_fields=fields)
+        ISSUE_UPDATE.save(issue, fields)
     finally:
         issue._now = before
 

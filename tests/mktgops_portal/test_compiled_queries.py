@@ -1,11 +1,16 @@
 """A compiled query answers what its queryset answers, compiles once per connection, and refuses shapes it
 cannot replay faithfully."""
 
-import pytest
-from django.db import connections
-from django.db.models.sql.compiler import SQLCompiler
+import datetime
 
-from mktgops_portal.compiled_queries import CompiledQuery
+import pytest
+from django.db import DatabaseError, connections
+from django.db.models import F
+from django.db.models.expressions import RawSQL
+from django.db.models.sql.compiler import SQLCompiler, SQLUpdateCompiler
+from django.utils import timezone
+
+from mktgops_portal.compiled_queries import CompiledQuery, CompiledUpdate
 from notifications.models import Watch
 from requests_app.models import Issue
 from tests import factories
@@ -89,3 +94,54 @@ def test_it_compiles_once_per_connection(ic_user, monkeypatch):
 def test_shapes_it_cannot_replay_are_refused_on_first_use(build, why):
     with pytest.raises(ValueError, match=why):
         CompiledQuery(build).fetch(1)
+
+
+def test_a_compiled_update_writes_what_save_writes(ic_user):
+    issue = factories.IssueFactory(title="Before", weight=2, assignee=ic_user)
+    untouched = factories.IssueFactory(title="Other", weight=5)
+    update = CompiledUpdate(Issue)
+    stamp = timezone.now() - datetime.timedelta(days=3)
+
+    issue_position_before = issue.position
+    issue.title, issue.weight, issue.assignee = "After", None, None
+    issue._now = stamp  # the service clock: `updated_at` takes it through its pre_save, as save() would
+    update.save(issue, ["title", "weight", "assignee", "updated_at"])
+    issue.position = F("position") + 7
+    update.save(issue, ["position"])
+
+    saved = Issue.objects.get(pk=issue.pk)
+    assert (saved.title, saved.weight, saved.assignee_id, saved.updated_at) == ("After", None, None, stamp)
+    assert saved.position == issue_position_before + 7
+    assert Issue.objects.get(pk=untouched.pk).title == "Other"
+
+
+def test_a_compiled_update_compiles_once_per_shape(ic_user, monkeypatch):
+    first, second = factories.IssueFactory(), factories.IssueFactory()
+    update = CompiledUpdate(Issue)
+    compiled = []
+    original = SQLUpdateCompiler.as_sql
+    monkeypatch.setattr(SQLUpdateCompiler, "as_sql", lambda self: compiled.append(1) or original(self))
+
+    for issue, weight in ((first, 1), (second, 2), (first, 3)):
+        issue.weight = weight
+        update.save(issue, ["weight"])
+    assert len(compiled) == 1
+    first.weight = None  # `weight = NULL` is another statement
+    update.save(first, ["weight"])
+    assert len(compiled) == 2
+    assert Issue.objects.get(pk=second.pk).weight == 2
+    assert Issue.objects.get(pk=first.pk).weight is None
+
+
+def test_a_compiled_update_refuses_a_missing_row_and_a_changed_expression():
+    issue = factories.IssueFactory()
+    update = CompiledUpdate(Issue)
+    issue.position = RawSQL("%s", (5,))
+    update.save(issue, ["position"])
+    issue.position = RawSQL("%s + 1", (5,))
+    with pytest.raises(ValueError, match="other SQL"):
+        update.save(issue, ["position"])
+
+    gone = Issue(pk=issue.pk + 1000, weight=1)
+    with pytest.raises(DatabaseError):
+        update.save(gone, ["weight"])
