@@ -21,7 +21,7 @@ from django.core.exceptions import EmptyResultSet
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 from django.db.models import Q, QuerySet
 from django.db.models.query import ModelIterable, ValuesListIterable, get_related_populators
-from django.db.models.sql import UpdateQuery
+from django.db.models.sql import InsertQuery, UpdateQuery
 
 # Stand-ins for the varying values while the query is compiled: numbers nothing else in a query uses.
 MARKERS = (-7_340_033, -7_340_034, -7_340_035, -7_340_036)
@@ -168,3 +168,49 @@ class CompiledUpdate:
                 params.append(field.get_db_prep_save(value, connection=compiler.connection))
         params.append(self.model._meta.pk.get_db_prep_value(pk, compiler.connection))
         return params, expression_sql
+
+
+class CompiledInsert:
+    """`obj.save()` of a new row for hot paths (a move's log row): one INSERT … RETURNING of the model's fields,
+    compiled by the ORM once per connection, then run with the object's values, read and prepared as `save()`
+    does (`pre_save`, then the field's preparation). Sets the returned fields (the primary key) and marks the
+    object saved. Sends no `pre_save`/`post_save` signals: use it only for models nothing listens to.
+    ValueError on first use when its parameters differ from the ORM's, or the database cannot return the key.
+    """
+
+    def __init__(self, model):
+        self.model = model
+        meta = model._meta
+        self.fields = [f for f in meta.local_concrete_fields if f is not meta.auto_field and not f.generated]
+        self.returning = list(meta.db_returning_fields)
+        self._by_connection: weakref.WeakKeyDictionary[Any, tuple] = weakref.WeakKeyDictionary()
+
+    def insert(self, obj, *, using: str = DEFAULT_DB_ALIAS) -> None:
+        connection = connections[using]
+        compiled = self._by_connection.get(connection)
+        if compiled is None:
+            if not connection.features.can_return_columns_from_insert:
+                raise ValueError(f"{connection.vendor} cannot return the new row's key from an INSERT")
+            query = InsertQuery(self.model)
+            query.insert_values(self.fields, [obj])
+            compiler = query.get_compiler(connection=connection)
+            compiler.returning_fields = self.returning
+            [(sql, expected)] = compiler.as_sql()
+            if [*self._params(compiler, obj), *compiler.returning_params] != list(expected):
+                raise ValueError(f"{self.model.__name__}: a compiled insert would not send what save() sends: {sql}")
+            columns = [field.get_col(self.model._meta.db_table) for field in self.returning]
+            compiled = self._by_connection[connection] = (sql, compiler, compiler.get_converters(columns))
+        sql, compiler, converters = compiled
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [*self._params(compiler, obj), *compiler.returning_params])
+            # django-stubs describe Django 6, which renamed it; Django 5.2 has this one.
+            fetch = connection.ops.fetch_returned_insert_columns  # type: ignore[attr-defined]
+            rows = [fetch(cursor, compiler.returning_params)]
+        if converters:
+            rows = list(compiler.apply_converters(rows, converters))
+        for field, value in zip(self.returning, rows[0], strict=True):
+            setattr(obj, field.attname, value)
+        obj._state.adding, obj._state.db = False, using
+
+    def _params(self, compiler, obj) -> list:
+        return [compiler.prepare_value(field, compiler.pre_save_val(field, obj)) for field in self.fields]

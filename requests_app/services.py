@@ -16,7 +16,7 @@ from audit.services import audit_record
 from labels.models import Label
 from labels.services import labels_check, labels_validate
 from milestones.selectors import milestone_current, milestone_planning_refusal
-from mktgops_portal.compiled_queries import CompiledQuery, CompiledUpdate
+from mktgops_portal.compiled_queries import CompiledInsert, CompiledQuery, CompiledUpdate
 from mktgops_portal.errors import Conflict, Forbidden, Invalid, NotFound
 from requests_app import events, policy, signals
 from requests_app import models as m
@@ -194,9 +194,8 @@ def issue_move(
     _save_at(issue, now, fields)
     if at_end:
         del issue.position  # the database computed it: read back (one query) only if a caller asks
-    transition = IssueTransition.objects.create(
-        issue=issue, by=by, from_stage=from_stage, to_stage=issue.stage, reason=reason, at=now
-    )
+    transition = IssueTransition(issue=issue, by=by, from_stage=from_stage, to_stage=issue.stage, reason=reason, at=now)
+    TRANSITION_INSERT.insert(transition)
     signals.issue_moved.send(sender=Issue, issue=issue, by=by, transition=transition)
     return issue
 
@@ -215,6 +214,8 @@ ISSUE_LOCKED_READ = CompiledQuery(
 # mktgops_portal.compiled_queries). Nothing listens to an Issue's pre_save/post_save (it sends neither); changes
 # are announced by requests_app.signals.
 ISSUE_UPDATE = CompiledUpdate(Issue)
+# And its log row (nothing listens to IssueTransition's save either).
+TRANSITION_INSERT = CompiledInsert(IssueTransition)
 
 
 def _save_at(issue: Issue, now, fields: list[str]) -> None:

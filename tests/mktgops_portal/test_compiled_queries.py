@@ -7,12 +7,12 @@ import pytest
 from django.db import DatabaseError, connections
 from django.db.models import F
 from django.db.models.expressions import RawSQL
-from django.db.models.sql.compiler import SQLCompiler, SQLUpdateCompiler
+from django.db.models.sql.compiler import SQLCompiler, SQLInsertCompiler, SQLUpdateCompiler
 from django.utils import timezone
 
-from mktgops_portal.compiled_queries import CompiledQuery, CompiledUpdate
+from mktgops_portal.compiled_queries import CompiledInsert, CompiledQuery, CompiledUpdate
 from notifications.models import Watch
-from requests_app.models import Issue
+from requests_app.models import Issue, IssueTransition
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -145,3 +145,26 @@ def test_a_compiled_update_refuses_a_missing_row_and_a_changed_expression():
     gone = Issue(pk=issue.pk + 1000, weight=1)
     with pytest.raises(DatabaseError):
         update.save(gone, ["weight"])
+
+
+def test_a_compiled_insert_writes_what_save_writes_and_sets_the_key(ic_user, monkeypatch):
+    issue = factories.IssueFactory()
+    insert = CompiledInsert(IssueTransition)
+    compiled = []
+    original = SQLInsertCompiler.as_sql
+    monkeypatch.setattr(SQLInsertCompiler, "as_sql", lambda self: compiled.append(1) or original(self))
+
+    first = IssueTransition(issue=issue, by=ic_user, from_stage="00", to_stage="02", reason="Ready")
+    insert.insert(first)
+    second = IssueTransition(issue=issue, by=None, from_stage="02", to_stage="03")
+    insert.insert(second)
+
+    assert len(compiled) == 1
+    assert first.pk is not None
+    assert second.pk > first.pk
+    assert first._state.adding is False
+    saved = IssueTransition.objects.get(pk=second.pk)
+    assert (saved.issue_id, saved.by_id, saved.from_stage, saved.to_stage) == (issue.pk, None, "02", "03")
+    assert (saved.reason, saved.imported) == ("", False)  # the model's defaults, as save() writes them
+    assert saved.at == second.at
+    assert list(IssueTransition.objects.filter(pk=first.pk).values_list("reason", "by_id")) == [("Ready", ic_user.pk)]
