@@ -171,46 +171,70 @@ class CompiledUpdate:
 
 
 class CompiledInsert:
-    """`obj.save()` of a new row for hot paths (a move's log row): one INSERT … RETURNING of the model's fields,
-    compiled by the ORM once per connection, then run with the object's values, read and prepared as `save()`
-    does (`pre_save`, then the field's preparation). Sets the returned fields (the primary key) and marks the
-    object saved. Sends no `pre_save`/`post_save` signals: use it only for models nothing listens to.
-    ValueError on first use when its parameters differ from the ORM's, or the database cannot return the key.
+    """`obj.save()` of new rows for hot paths (a move's log row, its notifications): one INSERT … RETURNING of the
+    model's fields, compiled by the ORM once per connection and number of rows (up to MAX_ROWS; more go through
+    `bulk_create`), then run with the objects' values, read and prepared as `save()` does (`pre_save`, then the
+    field's preparation). Sets the returned fields (the primary key) and marks the objects saved. Sends no
+    `pre_save`/`post_save` signals: use it only for models nothing listens to. ValueError on first use when its
+    parameters differ from the ORM's for the same objects.
     """
+
+    MAX_ROWS = 8  # a change's few recipients; a rollover's hundreds go through bulk_create
 
     def __init__(self, model):
         self.model = model
         meta = model._meta
         self.fields = [f for f in meta.local_concrete_fields if f is not meta.auto_field and not f.generated]
         self.returning = list(meta.db_returning_fields)
-        self._by_connection: weakref.WeakKeyDictionary[Any, tuple] = weakref.WeakKeyDictionary()
+        self._by_connection: weakref.WeakKeyDictionary[Any, dict[int, tuple]] = weakref.WeakKeyDictionary()
 
-    def insert(self, obj, *, using: str = DEFAULT_DB_ALIAS) -> None:
+    def insert(self, *objs, using: str = DEFAULT_DB_ALIAS) -> None:
         connection = connections[using]
-        compiled = self._by_connection.get(connection)
+        many = len(objs) > 1
+        if not objs:
+            return
+        if len(objs) > self.MAX_ROWS or not (
+            connection.features.can_return_rows_from_bulk_insert
+            if many
+            else connection.features.can_return_columns_from_insert
+        ):
+            self.model._default_manager.using(using).bulk_create(objs, batch_size=500)
+            return
+        by_rows = self._by_connection.setdefault(connection, {})
+        compiled = by_rows.get(len(objs))
         if compiled is None:
-            if not connection.features.can_return_columns_from_insert:
-                raise ValueError(f"{connection.vendor} cannot return the new row's key from an INSERT")
-            query = InsertQuery(self.model)
-            query.insert_values(self.fields, [obj])
-            compiler = query.get_compiler(connection=connection)
-            compiler.returning_fields = self.returning
-            [(sql, expected)] = compiler.as_sql()
-            if [*self._params(compiler, obj), *compiler.returning_params] != list(expected):
-                raise ValueError(f"{self.model.__name__}: a compiled insert would not send what save() sends: {sql}")
-            columns = [field.get_col(self.model._meta.db_table) for field in self.returning]
-            compiled = self._by_connection[connection] = (sql, compiler, compiler.get_converters(columns))
-        sql, compiler, converters = compiled
+            compiled = by_rows[len(objs)] = self._compile(connection, objs)
+        sql, compiler, columns_layout, converters = compiled
         with connection.cursor() as cursor:
-            cursor.execute(sql, [*self._params(compiler, obj), *compiler.returning_params])
-            # django-stubs describe Django 6, which renamed it; Django 5.2 has this one.
-            fetch = connection.ops.fetch_returned_insert_columns  # type: ignore[attr-defined]
-            rows = [fetch(cursor, compiler.returning_params)]
+            cursor.execute(sql, self._params(compiler, objs, columns_layout))
+            if many:
+                # Defined by the backends that can return rows from a bulk insert (checked above).
+                rows = connection.ops.fetch_returned_insert_rows(cursor)  # type: ignore[attr-defined]
+            else:
+                # django-stubs describe Django 6, which renamed it; Django 5.2 has this one.
+                fetch = connection.ops.fetch_returned_insert_columns  # type: ignore[attr-defined]
+                rows = [fetch(cursor, compiler.returning_params)]
         if converters:
             rows = list(compiler.apply_converters(rows, converters))
-        for field, value in zip(self.returning, rows[0], strict=True):
-            setattr(obj, field.attname, value)
-        obj._state.adding, obj._state.db = False, using
+        for obj, row in zip(objs, rows, strict=True):
+            for field, value in zip(self.returning, row, strict=True):
+                setattr(obj, field.attname, value)
+            obj._state.adding, obj._state.db = False, using
 
-    def _params(self, compiler, obj) -> list:
-        return [compiler.prepare_value(field, compiler.pre_save_val(field, obj)) for field in self.fields]
+    def _compile(self, connection, objs) -> tuple:
+        query = InsertQuery(self.model)
+        query.insert_values(self.fields, list(objs))
+        compiler = query.get_compiler(connection=connection)
+        compiler.returning_fields = self.returning
+        [(sql, expected)] = compiler.as_sql()
+        # Rows one after another (VALUES (…), (…)), or one array per column (PostgreSQL's UNNEST for several rows).
+        for columns_layout in (False, True):
+            if self._params(compiler, objs, columns_layout) == list(expected):
+                columns = [field.get_col(self.model._meta.db_table) for field in self.returning]
+                return sql, compiler, columns_layout, compiler.get_converters(columns)
+        raise ValueError(f"{self.model.__name__}: a compiled insert would not send what save() sends: {sql}")
+
+    def _params(self, compiler, objs, columns_layout: bool) -> list:
+        rows = [[compiler.prepare_value(f, compiler.pre_save_val(f, obj)) for f in self.fields] for obj in objs]
+        params = [list(column) for column in zip(*rows, strict=True)] if columns_layout else sum(rows, [])
+        return [*params, *compiler.returning_params]

@@ -19,7 +19,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from mktgops_portal.compiled_queries import CompiledQuery
+from mktgops_portal.compiled_queries import CompiledInsert, CompiledQuery
 from mktgops_portal.errors import Invalid
 from notifications.errors import NotificationErrorCode
 from notifications.models import DEFAULT_EMAIL_KINDS, Kind, Notification, NotificationPreference, Watch
@@ -112,6 +112,10 @@ WATCH_ROWS = CompiledQuery(
 )
 
 
+# And writes its notifications (nothing listens to a Notification's save).
+NOTIFICATION_INSERT = CompiledInsert(Notification)
+
+
 def watch_rows(issue) -> dict[int, Recipient]:
     """Everyone with a watch row on `issue`, watching or not (`watching`), by user id, with their preferences:
     one query, no model instances."""
@@ -194,7 +198,8 @@ def notify_many(changes: list[tuple]) -> list[Notification]:
         )
         if wants and not digest:
             immediate.append(len(rows) - 1)
-    created = Notification.objects.bulk_create(rows, batch_size=500)
+    NOTIFICATION_INSERT.insert(*rows)  # a change's few rows compiled once; a rollover's many in batches
+    created = rows
     ids = [created[i].pk for i in immediate]
     if ids:
         # Recorded with the change (task outbox) and sent after commit: a broker outage never loses an e-mail.

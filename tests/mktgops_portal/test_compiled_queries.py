@@ -11,7 +11,7 @@ from django.db.models.sql.compiler import SQLCompiler, SQLInsertCompiler, SQLUpd
 from django.utils import timezone
 
 from mktgops_portal.compiled_queries import CompiledInsert, CompiledQuery, CompiledUpdate
-from notifications.models import Watch
+from notifications.models import Notification, Watch
 from requests_app.models import Issue, IssueTransition
 from tests import factories
 
@@ -168,3 +168,23 @@ def test_a_compiled_insert_writes_what_save_writes_and_sets_the_key(ic_user, mon
     assert (saved.reason, saved.imported) == ("", False)  # the model's defaults, as save() writes them
     assert saved.at == second.at
     assert list(IssueTransition.objects.filter(pk=first.pk).values_list("reason", "by_id")) == [("Ready", ic_user.pk)]
+
+
+def test_a_compiled_insert_of_several_rows_sets_every_key_and_many_go_through_bulk_create(ic_user):
+    issue = factories.IssueFactory()
+    insert = CompiledInsert(Notification)
+    people = [factories.requester(username=f"r{i}") for i in range(3 + CompiledInsert.MAX_ROWS + 1)]
+
+    def rows(users):
+        return [Notification(recipient=u, actor=ic_user, issue=issue, kind="watched", text=u.username) for u in users]
+
+    few = rows(people[:3])
+    insert.insert(*few)
+    many = rows(people[3:])  # more than MAX_ROWS: the ORM's bulk_create
+    insert.insert(*many)
+
+    for written in (*few, *many):
+        assert written.pk is not None
+        assert Notification.objects.get(pk=written.pk).text == written.recipient.username
+    assert Notification.objects.count() == len(people)
+    assert insert._by_connection[connections["default"]].keys() == {3}
