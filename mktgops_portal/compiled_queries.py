@@ -8,10 +8,17 @@ connection, and from then on only executes that SQL with the new values, turning
 itself would give (model instances with their `select_related` relations, or `values_list` tuples), through the
 ORM's own converters and related-object populators.
 
-Only for reads whose shape never changes: the varying values are the markers' places (one parameter each) and
-nothing else may depend on them (no `__in` lists, no conditional filters).
+Only for statements whose shape never changes: the varying values are the markers' places (one parameter each)
+and nothing else may depend on them (no `__in` lists, no conditional filters). On PostgreSQL the statement is also
+prepared (see `_Statement`), so values belong where a column decides their type (filters, SET, VALUES), not bare
+in a select list, where a prepared statement would type them as text.
+
+Writes too: `CompiledUpdate` (an instance's changed fields) and `CompiledInsert` (new rows), each checked on first
+use against what the ORM itself sends for the same values.
 """
 
+import itertools
+import re
 import threading
 import weakref
 from collections.abc import Callable
@@ -27,6 +34,69 @@ from django.db.models.sql import InsertQuery, UpdateQuery
 MARKERS = (-7_340_033, -7_340_034, -7_340_035, -7_340_036)
 
 
+# Prepared statements by name: what an `EXECUTE mktgops_compiled_…` in a query log ran (see `statement_sql`).
+STATEMENTS: dict[str, str] = {}
+EXECUTE = re.compile(r"EXECUTE (mktgops_compiled_[0-9]+)\b")
+
+
+def statement_sql(logged: str) -> str:
+    """The SQL a logged query ran: an EXECUTE of a compiled statement reads as that statement's own SQL (with
+    placeholders), anything else as it is. For tests and people reading query logs."""
+    match = EXECUTE.match(logged)
+    return STATEMENTS.get(match.group(1), logged) if match else logged
+
+
+class _Statement:
+    """One compiled statement on one connection; on PostgreSQL also prepared there (PREPARE), so the server parses
+    and plans it once per session too: planning the joins cost PostgreSQL more than running them. Prepared
+    statements outlive a rolled-back transaction but not the session, so it is prepared again on a new one (the
+    backend's process id tells). One that cannot be prepared (a parameter whose type PostgreSQL cannot infer) runs
+    as plain SQL. Not for a transaction-pooling proxy (PgBouncer in transaction mode) in front of PostgreSQL."""
+
+    _names = itertools.count(1)
+
+    def __init__(self, sql: str):
+        self.sql = sql
+        self.name = f"mktgops_compiled_{next(self._names)}"
+        STATEMENTS[self.name] = sql
+        self.session: int | None = None  # the backend process it is prepared in
+        self.preparable = True
+        placeholders = iter(range(1, sql.count("%s") + 1))
+        self.prepare_sql = re.sub(r"%%|%s", lambda m: "%" if m.group() == "%%" else f"${next(placeholders)}", sql)
+
+    def execute(self, connection, cursor, params) -> None:
+        if connection.vendor == "postgresql" and self.preparable:
+            session = connection.connection.get_backend_pid()
+            if session != self.session:
+                self._prepare(connection, cursor, session)
+            if self.preparable:
+                cursor.execute(
+                    f"EXECUTE {self.name}({', '.join(['%s'] * len(params))})" if params else f"EXECUTE {self.name}",
+                    params,
+                )
+                return
+        cursor.execute(self.sql, params)
+
+    def _prepare(self, connection, cursor, session: int) -> None:
+        # On the driver's own cursor: once-per-session set-up, not one of the request's statements (the query
+        # counts pinned in tests count what every request sends). Inside a transaction, in a savepoint of its own,
+        # so a PREPARE that fails spoils nothing.
+        guarded = connection.in_atomic_block
+        with connection.connection.cursor() as raw:
+            try:
+                if guarded:
+                    raw.execute("SAVEPOINT mktgops_prepare")
+                raw.execute(f"PREPARE {self.name} AS {self.prepare_sql}")
+                if guarded:
+                    raw.execute("RELEASE SAVEPOINT mktgops_prepare")
+            except connection.Database.Error:  # the driver's own errors: this cursor is not Django's
+                if guarded:
+                    raw.execute("ROLLBACK TO SAVEPOINT mktgops_prepare")
+                self.preparable = False
+            else:
+                self.session = session
+
+
 class _Compiled:
     """One connection's SQL of a `CompiledQuery`: where the values go, and what turns rows into results."""
 
@@ -38,6 +108,7 @@ class _Compiled:
         except EmptyResultSet as exc:  # e.g. a marker given to a positive-only field: no SQL to replay
             raise ValueError("a compiled query must compile to SQL with its markers in place") from exc
         self.params = list(params)
+        self.statement = _Statement(self.sql)
         self.slots = []
         for marker in markers:
             places = [i for i, value in enumerate(self.params) if value == marker]
@@ -65,7 +136,7 @@ class _Compiled:
         for slot, value in zip(self.slots, values, strict=True):
             params[slot] = value
         with self.connection.cursor() as cursor:
-            cursor.execute(self.sql, params)
+            self.statement.execute(self.connection, cursor, params)
             fetched = cursor.fetchall()
         return list(self.compiler.results_iter(results=[fetched], tuple_expected=True))
 
@@ -146,13 +217,13 @@ class CompiledUpdate:
             params, expression_sql = self._params(compiler, values, obj.pk)
             if params != list(expected):
                 raise ValueError(f"{self.model.__name__}: a compiled update would not send what save() sends: {sql}")
-            compiled = shapes[shape] = (sql, compiler, expression_sql)
-        sql, compiler, expected_expression_sql = compiled
+            compiled = shapes[shape] = (_Statement(sql), compiler, expression_sql)
+        statement, compiler, expected_expression_sql = compiled
         params, expression_sql = self._params(compiler, values, obj.pk)
         if expression_sql != expected_expression_sql:
             raise ValueError(f"{self.model.__name__}: an expression compiled to other SQL than the first time")
         with connection.cursor() as cursor:
-            cursor.execute(sql, params)
+            statement.execute(connection, cursor, params)
             if cursor.rowcount != 1:
                 raise DatabaseError("Save with update_fields did not affect any rows.")
 
@@ -204,9 +275,9 @@ class CompiledInsert:
         compiled = by_rows.get(len(objs))
         if compiled is None:
             compiled = by_rows[len(objs)] = self._compile(connection, objs)
-        sql, compiler, columns_layout, converters = compiled
+        statement, compiler, columns_layout, converters = compiled
         with connection.cursor() as cursor:
-            cursor.execute(sql, self._params(compiler, objs, columns_layout))
+            statement.execute(connection, cursor, self._params(compiler, objs, columns_layout))
             if many:
                 # Defined by the backends that can return rows from a bulk insert (checked above).
                 rows = connection.ops.fetch_returned_insert_rows(cursor)  # type: ignore[attr-defined]
@@ -231,7 +302,7 @@ class CompiledInsert:
         for columns_layout in (False, True):
             if self._params(compiler, objs, columns_layout) == list(expected):
                 columns = [field.get_col(self.model._meta.db_table) for field in self.returning]
-                return sql, compiler, columns_layout, compiler.get_converters(columns)
+                return _Statement(sql), compiler, columns_layout, compiler.get_converters(columns)
         raise ValueError(f"{self.model.__name__}: a compiled insert would not send what save() sends: {sql}")
 
     def _params(self, compiler, objs, columns_layout: bool) -> list:

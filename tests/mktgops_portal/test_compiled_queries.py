@@ -4,13 +4,14 @@ cannot replay faithfully."""
 import datetime
 
 import pytest
-from django.db import DatabaseError, connections
+from django.db import DatabaseError, connections, transaction
 from django.db.models import F
 from django.db.models.expressions import RawSQL
 from django.db.models.sql.compiler import SQLCompiler, SQLInsertCompiler, SQLUpdateCompiler
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from mktgops_portal.compiled_queries import CompiledInsert, CompiledQuery, CompiledUpdate
+from mktgops_portal.compiled_queries import CompiledInsert, CompiledQuery, CompiledUpdate, statement_sql
 from notifications.models import Notification, Watch
 from requests_app.models import Issue, IssueTransition
 from tests import factories
@@ -188,3 +189,31 @@ def test_a_compiled_insert_of_several_rows_sets_every_key_and_many_go_through_bu
         assert Notification.objects.get(pk=written.pk).text == written.recipient.username
     assert Notification.objects.count() == len(people)
     assert insert._by_connection[connections["default"]].keys() == {3}
+
+
+def test_on_postgresql_it_is_prepared_once_per_session_and_logs_read_as_their_sql(requires_postgres):
+    issue = factories.IssueFactory(title="Prepared")
+    query = CompiledQuery(lambda pk: Issue.objects.filter(pk=pk))
+    assert [i.title for i in query.fetch(issue.pk)] == ["Prepared"]
+    statement = query._by_connection[connections["default"]].statement
+
+    with CaptureQueriesContext(connections["default"]) as captured:
+        assert [i.title for i in query.fetch(issue.pk)] == ["Prepared"]
+    [logged] = [q["sql"] for q in captured.captured_queries]
+    assert logged.startswith(f"EXECUTE {statement.name}(")  # the server parses and plans it no more
+    assert statement_sql(logged) == statement.sql
+    with connections["default"].cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_prepared_statements WHERE name = %s", [statement.name])
+        assert cursor.fetchone() == (1,)
+
+
+def test_on_postgresql_a_statement_it_cannot_prepare_runs_as_plain_sql_and_spoils_nothing(requires_postgres):
+    issue = factories.IssueFactory(title="Plain")
+    # `$1 IS NULL`: nothing tells PostgreSQL the parameter's type, so PREPARE fails.
+    query = CompiledQuery(lambda value: Issue.objects.annotate(gone=RawSQL("%s IS NULL", (value,))).filter(pk=issue.pk))
+
+    with transaction.atomic():
+        [found] = query.fetch(7)
+        assert (found.title, found.gone) == ("Plain", False)
+        assert Issue.objects.get(pk=issue.pk).title == "Plain"  # the transaction is still usable
+    assert query._by_connection[connections["default"]].statement.preparable is False

@@ -4,6 +4,7 @@ import pytest
 from django.db import connection
 from rest_framework.test import APIClient
 
+from mktgops_portal.compiled_queries import statement_sql
 from requests_app.models import Issue, IssueTransition, Stage
 from requests_app.services import POSITION_GAP
 from tests import factories
@@ -245,14 +246,11 @@ def test_a_move_reads_the_issue_row_once_under_its_lock(api, ic_user, django_ass
     # their e-mail task, release. Roles are cached.
     with django_assert_num_queries(8) as captured:
         assert _move(api, issue.pk, {"stage": "05"}).status_code == 200
-    reads_by_id = [
-        q["sql"]
-        for q in captured.captured_queries
-        if q["sql"].startswith("SELECT") and 'WHERE "requests_app_issue"."id" = ' in q["sql"]
-    ]
+    sql = [statement_sql(q["sql"]) for q in captured.captured_queries]  # prepared statements as their SQL
+    reads_by_id = [q for q in sql if q.startswith("SELECT") and 'WHERE "requests_app_issue"."id" = ' in q]
     assert len(reads_by_id) == 1
     assert ("FOR UPDATE" in reads_by_id[0]) == connection.features.has_select_for_update
-    update = next(q["sql"] for q in captured.captured_queries if q["sql"].startswith("UPDATE"))
+    update = next(q for q in sql if q.startswith("UPDATE"))
     assert "COALESCE((SELECT" in update  # the position is computed inside the UPDATE
     other = Issue.objects.exclude(pk=issue.pk).get()
     assert Issue.objects.get(pk=issue.pk).position == other.position + POSITION_GAP  # after the column's last card

@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django.utils.html import escape
 
+from mktgops_portal.compiled_queries import statement_sql
 from requests_app.models import EventKind, Issue, IssueEvent, IssueTransition, Stage
 from requests_app.selectors import BOARD_PAGE_SIZE, blocked_age
 from tests import factories
@@ -496,7 +497,7 @@ def test_a_plain_drop_reads_the_card_row_once_under_its_lock_and_shows_it_from_t
     # watchers with their preferences and the notifications (issue 13), release, the card's labels
     with django_assert_num_queries(10) as captured:
         assert _move(ic_client, issue, stage="05", expected_stage="04").status_code == 200
-    sql = [q["sql"] for q in captured.captured_queries]
+    sql = [statement_sql(q["sql"]) for q in captured.captured_queries]  # prepared statements as their SQL
     reads_by_id = [q for q in sql if q.startswith("SELECT") and 'WHERE "requests_app_issue"."id" = ' in q]
     assert len(reads_by_id) == 1  # under the lock: the card is built from that row, not read again
     assert sql[-1].startswith('SELECT "requests_app_issue_labels"')  # its labels, after the commit
