@@ -19,7 +19,6 @@ use against what the ORM itself sends for the same values.
 
 import itertools
 import re
-import threading
 import weakref
 from collections.abc import Callable
 from typing import Any
@@ -154,36 +153,20 @@ class _Compiled:
 
 class CompiledQuery:
     """`build(*markers)` returns the queryset, with the markers (ints from MARKERS) where the values go; each must
-    reach the SQL as exactly one parameter (checked on first use: ValueError otherwise). `fetch(*values)` runs it:
-    model instances, or tuples for a `values_list()` queryset. `using` picks the database (default: the model's
-    read database). Compiled once per connection (connections are per thread), so it is safe under threads."""
+    reach the SQL as exactly one parameter (checked on first use: ValueError otherwise). `fetch(*values)` runs it
+    on database `using`: model instances, or tuples for a `values_list()` queryset. Compiled once per connection;
+    connections are per thread, so threads never share one."""
 
     def __init__(self, build: Callable[..., QuerySet], *, values: int = 1):
         self.build = build
         self.markers = MARKERS[:values]
-        self._default_db: str | None = None  # the queryset's own choice (`QuerySet.db`), asked once
         self._by_connection: weakref.WeakKeyDictionary[Any, _Compiled] = weakref.WeakKeyDictionary()
-        self._lock = threading.Lock()
 
-    def _compiled(self, using: str | None) -> _Compiled:
-        queryset = None
-        if using is None:
-            if self._default_db is None:
-                queryset = self.build(*self.markers)
-                self._default_db = queryset.db
-            using = self._default_db
+    def fetch(self, *values, using: str = DEFAULT_DB_ALIAS) -> list:
         connection = connections[using]
         compiled = self._by_connection.get(connection)
         if compiled is None:
-            if queryset is None:  # (not `queryset or …`: truth-testing a queryset runs it)
-                queryset = self.build(*self.markers)
-            compiled = _Compiled(queryset, connection, self.markers)
-            with self._lock:
-                self._by_connection[connection] = compiled
-        return compiled
-
-    def fetch(self, *values, using: str | None = None) -> list:
-        compiled = self._compiled(using)
+            compiled = self._by_connection[connection] = _Compiled(self.build(*self.markers), connection, self.markers)
         return compiled.rows(values) if compiled.values_list else compiled.instances(values)
 
 
