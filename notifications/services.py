@@ -199,12 +199,11 @@ def notify_many(changes: list[tuple]) -> list[Notification]:
         if wants and not digest:
             immediate.append(len(rows) - 1)
     NOTIFICATION_INSERT.insert(*rows)  # a change's few rows compiled once; a rollover's many in batches
-    created = rows
-    ids = [created[i].pk for i in immediate]
+    ids = [rows[i].pk for i in immediate]
     if ids:
         # Recorded with the change (task outbox) and sent after commit: a broker outage never loses an e-mail.
         task_outbox_add("notifications.tasks.notification_emails_task", ids)
-    return created
+    return rows
 
 
 @transaction.atomic
