@@ -1,6 +1,7 @@
 """Reads: what a user may see and do, and the query shapes pages and the API use."""
 
 import datetime
+import enum
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -597,31 +598,22 @@ def board_card_from_issue(issue: Issue) -> BoardCard | None:
     labels = _card_labels([issue.pk]).get(issue.pk, [])
     if card_badge_possible([name for name, _ in labels]):
         return board_card(issue.pk)
-    assignee, milestone = issue.assignee, issue.milestone
-    row = {
-        "pk": issue.pk,
-        "title": issue.title,
-        # The FSM sets its target, a `Stage`: the card holds the plain code, as read from the database.
-        "stage": str(issue.stage),
-        "confidential": issue.confidential,
-        "weight": issue.weight,
-        "signed_off_at": issue.signed_off_at,
-        "blocked_from": str(issue.blocked_from),
-        "assignee_id": issue.assignee_id,
-        "assignee__first_name": assignee.first_name if assignee else None,
-        "assignee__last_name": assignee.last_name if assignee else None,
-        "assignee__username": assignee.username if assignee else None,
-        "requester_id": issue.requester_id,
-        "business_owner_id": issue.business_owner_id,
-        "milestone_id": issue.milestone_id,
-        "milestone__start_date": milestone.start_date if milestone else None,
-        "milestone__due_date": milestone.due_date if milestone else None,
-        "blocked_reason": None,  # outside 07, as `issues_with_blocked_since` reads it
-        "blocked_at": None,
-        "reply_waiting": issue.reply_waiting,
-        "needed_by": issue.needed_by,
-    }
-    return _card(row, labels, sla=None, now=timezone.now(), milestones={})
+    return _card(_card_values_of(issue), labels, sla=None, now=timezone.now(), milestones={})
+
+
+def _card_values_of(issue: Issue) -> dict[str, Any]:
+    """`CARD_VALUES` read off a loaded instance as the cards' query reads them from the database: relations
+    followed (`assignee__username`: None without an assignee), choices as their plain codes (the FSM leaves a
+    `Stage` on the instance), the blocked annotations None (outside 07, as `issues_with_blocked_since` gives)."""
+    row: dict[str, Any] = {"blocked_reason": None, "blocked_at": None}
+    for name in CARD_VALUES:
+        if name in row:
+            continue
+        value: Any = issue
+        for part in name.split("__"):
+            value = None if value is None else getattr(value, part)
+        row[name] = value.value if isinstance(value, enum.Enum) else value
+    return row
 
 
 def board_page_size(filters: BoardFilters) -> int:
